@@ -1,0 +1,41 @@
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Html;
+using Microsoft.DotNet.Interactive.Formatting;
+
+namespace NotebookKit.Notebooks.Execution;
+
+/// <summary>
+/// Turns a displayed value into report output with the formatting library VS Code's kernel uses,
+/// so formatters a library registers for its own types (charts, tables) render the same in both places.
+/// </summary>
+/// <remarks>
+/// HTML is written raw only when it was asked for: an <see cref="IHtmlContent"/> (what <c>HTML(...)</c>
+/// returns), a value whose type (or a base type or interface) has a <c>text/html</c> formatter registered
+/// with <see cref="Formatter.Register{T}(Action{T, TextWriter}, string)"/>, or an explicit
+/// <c>display(value, "text/html")</c>. Everything else is the value's <c>text/plain</c> form, which the
+/// report escapes, so a string holding markup shows as text.
+/// </remarks>
+public static class ValueFormatter
+{
+    /// <summary>Formats a value; <paramref name="mimeTypes"/> (as passed to <c>display</c>) picks the form when given.</summary>
+    public static (string MimeType, string Text) Format(object? value, IReadOnlyList<string> mimeTypes)
+    {
+        if (value is null) return (CellOutput.Plain, "<null>");
+        if (mimeTypes.Count > 0)
+        {
+            var requested = mimeTypes[0];
+            return (requested == CellOutput.Html ? CellOutput.Html : CellOutput.Plain, value.ToDisplayString(requested));
+        }
+        if (value is IHtmlContent html)
+        {
+            using var writer = new StringWriter();
+            html.WriteTo(writer, HtmlEncoder.Default);
+            return (CellOutput.Html, writer.ToString());
+        }
+        var type = value.GetType();
+        var registered = Formatter.RegisteredFormatters(false).Any(f => f.MimeType == CellOutput.Html && f.Type.IsAssignableFrom(type));
+        return registered
+            ? (CellOutput.Html, value.ToDisplayString(CellOutput.Html))
+            : (CellOutput.Plain, value.ToDisplayString(CellOutput.Plain));
+    }
+}
