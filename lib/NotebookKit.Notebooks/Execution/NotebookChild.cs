@@ -23,6 +23,7 @@ public static class NotebookChild
             }
         }
         var session = new NotebookSession(notebook.Path, CarriedPackages.OfCurrentProcess(), output => Send(new ChildEvent("output", output.Cell, output)));
+        await session.WarmUpAsync();
         for (var i = 0; i < plan.Count; i++)
         {
             if (plan[i].Kernel != KernelNames.Default) continue;

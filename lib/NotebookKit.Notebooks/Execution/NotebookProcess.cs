@@ -21,6 +21,14 @@ public sealed record NotebookProgress(string Notebook, int Cell, int Cells);
 /// </summary>
 public static class NotebookProcess
 {
+    /// <summary>
+    /// How long the process may take to start before its first cell (loading .NET, the compiler and the
+    /// references takes 1-2 s, far more on a machine busy building); the cell timeout applies when it is longer.
+    /// </summary>
+    public static readonly TimeSpan StartupLimit = TimeSpan.FromSeconds(120);
+
+    static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     /// <summary>Runs <paramref name="notebook"/> and returns its run, also when cells failed or timed out.</summary>
     /// <param name="notebook">The parsed notebook (parse errors are reported before anything runs).</param>
     /// <param name="parameters"><c>--param name=value</c> overrides.</param>
@@ -35,6 +43,7 @@ public static class NotebookProcess
         var stderr = new Queue<string>();
         var gate = new object();
         var running = -1;
+        var started = false;
         var done = false;
         var lastStart = Stopwatch.StartNew();
 
@@ -54,6 +63,7 @@ public static class NotebookProcess
                 {
                     case "start":
                         running = ev.Cell;
+                        started = true;
                         lastStart.Restart();
                         progress?.Invoke(new NotebookProgress(notebook.Name, ev.Cell + 1, plan.Count));
                         break;
@@ -92,11 +102,12 @@ public static class NotebookProcess
             await Task.Delay(50);
             lock (gate)
             {
-                if (lastStart.Elapsed <= cellTimeout) continue;
+                if (lastStart.Elapsed <= (started ? cellTimeout : Max(cellTimeout, StartupLimit))) continue;
                 timedOut = true;
                 var cell = running >= 0 ? running : -1;
-                var where = cell >= 0 ? $"{notebook.Name}({plan[cell].Line}): the cell" : $"{notebook.Name}: the notebook process";
-                var message = $"{where} ran longer than the {cellTimeout.TotalSeconds:0.#} s cell timeout and was stopped: make it faster, pass a smaller --param, or raise --cell-timeout";
+                var message = cell >= 0
+                    ? $"{notebook.Name}({plan[cell].Line}): the cell ran longer than the {cellTimeout.TotalSeconds:0.#} s cell timeout and was stopped: make it faster, pass a smaller --param, or raise --cell-timeout"
+                    : $"{notebook.Name}: the notebook process did not start its first cell within {lastStart.Elapsed.TotalSeconds:0} s and was stopped: check that nbk runs at all (nbk parse {notebook.Name})";
                 if (cell >= 0) results[cell] = new CellResult(CellStatus.TimedOut, lastStart.Elapsed.TotalMilliseconds, message, plan[cell].Line);
                 else results[Array.FindIndex(results, r => r.Status == CellStatus.NotRun) is var first && first >= 0 ? first : 0] = new CellResult(CellStatus.TimedOut, lastStart.Elapsed.TotalMilliseconds, message);
             }

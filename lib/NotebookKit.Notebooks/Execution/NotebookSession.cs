@@ -58,6 +58,17 @@ public sealed class NotebookSession
     }
 
     /// <summary>
+    /// Starts the session with a trivial submission and formats a value once, so
+    /// loading the compiler, the framework references and the formatters counts as runner start-up, not
+    /// as the first cell's time.
+    /// </summary>
+    public async Task WarmUpAsync()
+    {
+        _state ??= await CSharpScript.Create<object?>("0", _options, typeof(NotebookGlobals)).RunAsync(_globals);
+        ValueFormatter.Format(0, []);
+    }
+
+    /// <summary>
     /// Runs one C# cell. A cell starting with <c>// expect-error: fragment</c> passes only if it throws an
     /// exception whose type name or message contains the fragment. Errors point at the .dib line.
     /// </summary>
