@@ -12,7 +12,7 @@ namespace NotebookKit.Notebooks.Execution;
 /// HTML is written raw only when it was asked for: an <see cref="IHtmlContent"/> (what <c>HTML(...)</c>
 /// returns), a value whose type (or a base type or interface) has a <c>text/html</c> formatter registered
 /// with <see cref="Formatter.Register{T}(Action{T, TextWriter}, string)"/>, or an explicit
-/// <c>display(value, "text/html")</c>. Everything else is the value's <c>text/plain</c> form, which the
+/// <c>display(value, "text/html")</c> (a string displayed that way is taken as markup). Everything else is the value's <c>text/plain</c> form, which the
 /// report escapes, so a string holding markup shows as text.
 /// </remarks>
 public static class ValueFormatter
@@ -24,7 +24,9 @@ public static class ValueFormatter
         if (mimeTypes.Count > 0)
         {
             var requested = mimeTypes[0];
-            return (requested == CellOutput.Html ? CellOutput.Html : CellOutput.Plain, value.ToDisplayString(requested));
+            var mime = requested == CellOutput.Html ? CellOutput.Html : CellOutput.Plain;
+            // A string shown with a MIME type is content of that type already, as in the original kernel.
+            return (mime, value is string s ? s : value.ToDisplayString(requested));
         }
         if (value is IHtmlContent html)
         {

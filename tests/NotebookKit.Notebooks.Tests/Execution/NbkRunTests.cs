@@ -32,9 +32,10 @@ public class NbkRunTests
         Assert.Contains("a-pass.dib: passed", passOut);
 
         File.WriteAllText(Path.Combine(folder, "b-fail.dib"), "#!csharp\nthrow new Exception(\"no\");\n");
-        var (failExit, failOut, _) = Nbk.Cli("run", folder, "--report", report);
+        var (failExit, failOut, _) = Nbk.Cli("run", folder, "--report", report, "--jobs", "2");
         Assert.Equal(1, failExit);
         Assert.Contains("b-fail.dib(2): System.Exception: no", failOut);
+        Assert.Contains("a-pass.dib: passed", failOut);
 
         File.WriteAllText(Path.Combine(folder, "c-meta.dib"), "#!meta\n\n{\"kernelInfo\":\n\n#!csharp\n1\n");
         var (metaExit, _, metaErr) = Nbk.Cli("run", folder, "--report", report);
