@@ -11,7 +11,8 @@ namespace NotebookKit.Notebooks.Execution;
 /// <remarks>
 /// HTML is written raw only when it was asked for: an <see cref="IHtmlContent"/> (what <c>HTML(...)</c>
 /// returns), a value whose type (or a base type or interface) has a <c>text/html</c> formatter registered
-/// with <see cref="Formatter.Register{T}(Action{T, TextWriter}, string)"/>, or an explicit
+/// with <see cref="Formatter.Register{T}(Action{T, TextWriter}, string)"/> or declared on the type with
+/// <see cref="TypeFormatterSourceAttribute"/>, or an explicit
 /// <c>display(value, "text/html")</c> (a string displayed that way is taken as markup). Everything else is the value's <c>text/plain</c> form, which the
 /// report escapes, so a string holding markup shows as text.
 /// </remarks>
@@ -35,9 +36,25 @@ public static class ValueFormatter
             return (CellOutput.Html, writer.ToString());
         }
         var type = value.GetType();
-        var registered = Formatter.RegisteredFormatters(false).Any(f => f.MimeType == CellOutput.Html && f.Type.IsAssignableFrom(type));
+        var registered = Formatter.RegisteredFormatters(false).Any(f => f.MimeType == CellOutput.Html && f.Type.IsAssignableFrom(type))
+            || DeclaresHtmlFormatterSource(type);
         return registered
             ? (CellOutput.Html, value.ToDisplayString(CellOutput.Html))
             : (CellOutput.Plain, value.ToDisplayString(CellOutput.Plain));
+    }
+
+    /// <summary>
+    /// True when the type, a base type or an interface carries a <c>TypeFormatterSource</c> attribute (the
+    /// formatting library's or one of the same name, which it also honours) that does not rule out HTML.
+    /// </summary>
+    static bool DeclaresHtmlFormatterSource(Type type)
+    {
+        var types = new List<Type>();
+        for (var t = type; t is not null; t = t.BaseType) types.Add(t);
+        types.AddRange(type.GetInterfaces());
+        return types.SelectMany(t => t.GetCustomAttributes(false))
+            .Where(a => a.GetType().Name == nameof(TypeFormatterSourceAttribute))
+            .Any(a => a.GetType().GetProperty(nameof(TypeFormatterSourceAttribute.PreferredMimeTypes))?.GetValue(a) is not string[] { Length: > 0 } mimes
+                      || mimes.Contains(CellOutput.Html));
     }
 }

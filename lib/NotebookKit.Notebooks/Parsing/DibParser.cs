@@ -21,7 +21,7 @@ public static class DibParser
 
     /// <summary>Reads and parses a .dib file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="FormatException">The file is not a .dib, is not UTF-8 text, or its <c>#!meta</c> JSON is malformed; the message names the file and the fix.</exception>
+    /// <exception cref="FormatException">The file is not a .dib, cannot be read, is not UTF-8 text, or its <c>#!meta</c> JSON is malformed; the message names the file and the fix.</exception>
     public static Notebook Load(string path)
     {
         var full = System.IO.Path.GetFullPath(path);
@@ -39,6 +39,10 @@ public static class DibParser
         catch (DecoderFallbackException e)
         {
             throw new FormatException($"{path} is not UTF-8 text (bad byte at offset {e.Index}): save it as UTF-8; .dib files are plain text");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FormatException($"{path} cannot be read ({e.Message}): check its permissions");
         }
         return Parse(text.TrimStart('\uFEFF'), full);
     }

@@ -9,6 +9,21 @@ public class ValueFormatterTests
 
     public sealed record WithoutFormatter(string Text);
 
+    [TypeFormatterSource(typeof(SourcedFormatters))]
+    public sealed record WithFormatterSource(int Value);
+
+    public sealed class SourcedFormatters : ITypeFormatterSource
+    {
+        public IEnumerable<ITypeFormatter> CreateTypeFormatters() =>
+            [new HtmlFormatter<WithFormatterSource>((v, context) => { context.Writer.Write($"<em>{v.Value}</em>"); return true; })];
+    }
+
+    [Fact]
+    public void FormatterDeclaredByAttributeOnTheTypeGivesHtml()
+    {
+        Assert.Equal((CellOutput.Html, "<em>3</em>"), ValueFormatter.Format(new WithFormatterSource(3), []));
+    }
+
     [Fact]
     public void RegisteredHtmlFormatterGivesHtmlAndEverythingElseIsPlainText()
     {
