@@ -14,7 +14,7 @@ public static class Probabilities
     /// <paramref name="target"/> token, when given, is drawn in a contrasting colour (and added as an
     /// extra bar if it is not in the top k) so the learner sees the probability its loss is made of.
     /// </summary>
-    /// <param name="probabilities">Token text and probability; any order. Whitespace is shown visibly (␠, ⏎, ⇥).</param>
+    /// <param name="probabilities">Token text and probability; any order. Whitespace is shown visibly (␣, ⏎, ⇥).</param>
     /// <param name="k">How many bars; 10 keeps token labels readable in a notebook column.</param>
     /// <param name="target">The correct next token, or null.</param>
     /// <exception cref="ArgumentException">No probabilities, k below 1, or a probability outside [0, 1].</exception>
@@ -118,7 +118,7 @@ public static class Probabilities
     static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 
     /// <summary>Whitespace tokens made visible so a space or newline is a readable bar label.</summary>
-    internal static string Visible(string token) => token.Replace(" ", "␠").Replace("\n", "⏎").Replace("\t", "⇥");
+    internal static string Visible(string token) => token.Replace(" ", "␣").Replace("\n", "⏎").Replace("\t", "⇥");
 
     static Dictionary<string, object?> WithRange(Dictionary<string, object?> axis, double from, double to)
     {

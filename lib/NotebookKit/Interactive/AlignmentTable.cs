@@ -10,7 +10,7 @@ namespace NotebookKit.Interactive;
 /// <param name="Caption">Shown above the table.</param>
 public sealed record AlignmentTable(IReadOnlyList<AlignmentRow> Rows, string Caption = "Input and target: one stream, shifted by one")
 {
-    /// <summary>The table as an HTML fragment; tokens are escaped and whitespace is shown visibly (␠, ⏎, ⇥).</summary>
+    /// <summary>The table as an HTML fragment; tokens are escaped and whitespace is shown visibly (␣, ⏎, ⇥).</summary>
     public string ToHtml()
     {
         var table = new HtmlTable(Caption, "t", "input (reads)", "target (predicts)", "in the loss");

@@ -60,5 +60,5 @@ public sealed record OptimizerStateView(string Parameter, int Step, float[] M, f
     public override string ToString() =>
         $"{Parameter} step {Step}\nm: {string.Join(", ", M.Select(x => G(x)))}\nv: {string.Join(", ", V.Select(x => G(x)))}";
 
-    static string G(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
+    static string G(double value) => value.ToString("G4", CultureInfo.InvariantCulture).Replace("E", "e");
 }

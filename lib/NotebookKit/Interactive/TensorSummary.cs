@@ -51,7 +51,7 @@ public sealed record TensorSummary(long[] Shape, string DType, string Device, st
         if (RequiresGrad) facts.Add(HasGrad ? "requires grad, has .grad" : "requires grad, no .grad yet");
         var values = string.Join(", ", First) + (Count > First.Length ? $", … ({Count.ToString("N0", CultureInfo.InvariantCulture)} values)" : "");
         return "<div class=\"nbk-tensor\" style=\"font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px\">" +
-               $"<b>tensor</b> {WebUtility.HtmlEncode(string.Join(" · ", facts))}<br><span style=\"color:#444\">[{WebUtility.HtmlEncode(values)}]</span></div>";
+               $"<b>tensor</b> {string.Join(" · ", facts.Select(WebUtility.HtmlEncode))}<br><span style=\"color:#444\">[{WebUtility.HtmlEncode(values)}]</span></div>";
     }
 
     /// <summary>Plain text: the same facts on one line, then the first values.</summary>

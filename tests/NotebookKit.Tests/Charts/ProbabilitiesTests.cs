@@ -31,7 +31,7 @@ public class ProbabilitiesTests
         var json = new FigureJson(Probabilities.NextToken(p, k: 3, target: "z"));
         var bars = Assert.Single(json.Traces);
         // Top 3 by probability, then the target appended because it is outside the top 3.
-        Assert.Equal(["R", "␠", "&lt;b&gt;", "z"], FigureJson.Strings(bars, "x"));
+        Assert.Equal(["R", "␣", "&lt;b&gt;", "z"], FigureJson.Strings(bars, "x"));
         Assert.Equal([0.5, 0.2, 0.15, 0.05], FigureJson.Numbers(bars, "y"));
         var surprise = bars.GetProperty("customdata").EnumerateArray().Select(row => row[1].GetDouble()).ToArray();
         Assert.Equal(-Math.Log(0.05), surprise[3], 12);
