@@ -151,3 +151,24 @@ public class TimelineTests
         Assert.DoesNotContain("</script><b>", figure.ToInlineHtml());
     }
 }
+
+public class TimelineOfTrainingTests
+{
+    [Fact]
+    public void Timeline_of_a_real_training_run_plots_every_recorded_step()
+    {
+        using var trainer = new NotebookKit.Training.Trainer(NotebookKit.Tests.Training.TinyRun.Model(),
+            NotebookKit.Tests.Training.TinyRun.Config with { MaxIters = 20, ClipNorm = 1e-3 }, NotebookKit.Tests.Training.TinyRun.Data(),
+            TorchSharp.torch.CPU, name: "tiny", entropyFloor: 0.9);
+        var log = trainer.Train();
+        var json = new FigureJson(Timeline.Of(log));
+        var loss = json.OnAxis("y").Single(t => FigureJson.Name(t) == "tiny");
+        Assert.Equal(log.Steps.Select(s => (double?)s.Loss), FigureJson.Numbers(loss, "y"));
+        var gradNorm = json.OnAxis("y3").Single(t => FigureJson.Name(t) == "tiny");
+        Assert.Equal(log.Steps.Select(s => (double?)s.GradNorm), FigureJson.Numbers(gradNorm, "y"));
+        Assert.Equal(log.Steps.Count(s => s.ValLoss is not null), FigureJson.Numbers(json.Trace("tiny: validation loss"), "x").Length);
+        Assert.Equal([1e-3, 1e-3], FigureJson.Numbers(json.Trace("clip threshold 0.001"), "y"));
+        // A clip of 1e-3 is below every real gradient norm, so every step is marked clipped.
+        Assert.Equal(log.Steps.Select(s => (double?)s.Step), FigureJson.Numbers(json.Trace("tiny: clipped steps (20)"), "x"));
+    }
+}
