@@ -76,6 +76,7 @@ public sealed class Figure
     /// <paramref name="browser"/>, else the NOTEBOOKKIT_CHROMIUM environment variable, else the first of
     /// chromium, chromium-browser, google-chrome found on PATH.
     /// </summary>
+    /// <remarks>The image is the figure's size plus a 16-pixel white border; rendering takes a few seconds (chromium starts each time).</remarks>
     /// <exception cref="InvalidOperationException">No browser was found, or it did not write the image.</exception>
     public string SavePng(string path, string? browser = null)
     {
@@ -83,6 +84,8 @@ public sealed class Figure
             ?? throw new InvalidOperationException(
                 $"cannot save '{path}' as PNG: no chromium found on PATH; install it (apt-get install chromium) " +
                 "or set NOTEBOOKKIT_CHROMIUM to a Chrome or Chromium executable. SaveHtml works without one.");
+        if (Path.IsPathRooted(executable) && !File.Exists(executable))
+            throw new InvalidOperationException($"cannot save '{path}' as PNG: browser '{executable}' does not exist; pass the path of a Chrome or Chromium executable.");
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var page = Path.Combine(Path.GetTempPath(), $"nbk-figure-{Guid.NewGuid():N}.html");

@@ -63,5 +63,17 @@ public class BrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public void Png_is_rendered_at_the_figure_size()
+    {
+        var figure = GradientNorms.Bars([("weight", 0.8), ("bias", 0.1)]);
+        var png = File.ReadAllBytes(figure.SavePng(Path.Combine(_folder, "grads.png"), BrowserFixture.Chromium));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        // IHDR: big-endian width and height at bytes 16 and 20.
+        Assert.Equal(figure.Width + 32, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+        Assert.Equal(figure.Height + 32, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+        Assert.True(png.Length > 10_000, $"a drawn chart compresses to tens of kilobytes; got {png.Length} bytes (a blank page is about 5 KB)");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

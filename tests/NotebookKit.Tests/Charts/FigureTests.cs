@@ -53,8 +53,8 @@ public class FigureTests
     [Fact]
     public void Png_without_a_browser_is_a_clear_error()
     {
-        var error = Assert.Throws<System.ComponentModel.Win32Exception>(() =>
+        var error = Assert.Throws<InvalidOperationException>(() =>
             Probabilities.SurpriseCurve().SavePng(Path.Combine(Path.GetTempPath(), "never.png"), browser: "/nonexistent/chromium"));
-        Assert.Contains("nonexistent", error.Message);
+        Assert.Contains("browser '/nonexistent/chromium' does not exist", error.Message);
     }
 }
