@@ -29,6 +29,21 @@ public class BrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture
     }
 
     [Fact]
+    public async Task Hovering_a_step_shows_its_exact_values()
+    {
+        var file = Timeline.Of(RunLogFixture.Healthy()).SaveHtml(Path.Combine(_folder, "hover.html"));
+        var (page, _, errors) = await browser.OpenAsync(file);
+        await page.WaitForSelectorAsync("svg.main-svg");
+        // Hover step 3 on the grad-norm panel (subplot x/y3), as a mouse would.
+        var labels = await page.EvaluateAsync<string[]>(
+            "() => { const gd = document.querySelector('.nbk-figure'); Plotly.Fx.hover(gd, { xval: 3 }, 'xy3');" +
+            " return [...document.querySelectorAll('.hoverlayer .hovertext')].map(e => e.textContent); }");
+        Assert.Contains(labels, l => l.Contains("grad norm 2.5 (clipped to 1)") && l.Contains("lr 0.00018") && l.Contains("tokens/s 15030"));
+        Assert.Contains(labels, l => l.Contains("clipped"));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task Formatter_output_draws_with_and_without_plotly_on_the_page()
     {
         // VS Code: no plotly.js on the page; the first chart brings it and the second reuses window.Plotly.
