@@ -94,10 +94,10 @@ public static class Timeline
         var steps = run.Steps;
         var x = steps.Select(s => s.Step).ToArray();
         var hover = steps.Select(s => Describe(s, run.ClipNorm)).ToArray();
-        var extra = $"<extra>{Plot.Escape(run.Name)}</extra>";
+        var name = Plot.Escape(run.Name);
+        var extra = $"<extra>{name}</extra>";
         var skipped = steps.Where(s => s.Skipped).ToList();
         var group = $"run:{run.Name}";
-        var name = Plot.Escape(run.Name);
 
         foreach (var panel in panels)
         {
