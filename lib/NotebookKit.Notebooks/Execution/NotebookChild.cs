@@ -22,6 +22,8 @@ public static class NotebookChild
                 protocol.Flush();
             }
         }
+        // The report inlines plotly.js once in each page's head, so charts need not carry it.
+        NotebookKit.Interactive.Inline.Register(hostLoadsPlotly: true);
         var session = new NotebookSession(notebook.Path, CarriedPackages.OfCurrentProcess(), output => Send(new ChildEvent("output", output.Cell, output)));
         await session.WarmUpAsync();
         for (var i = 0; i < plan.Count; i++)

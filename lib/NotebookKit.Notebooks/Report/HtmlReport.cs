@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Markdig;
+using NotebookKit.Charts;
 using NotebookKit.Notebooks.Execution;
 using NotebookKit.Notebooks.Parsing;
 
@@ -108,7 +109,7 @@ public static class HtmlReport
     static StringBuilder Head(string title, bool withPlotly)
     {
         var html = new StringBuilder($"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{E(title)}</title><style>{Style}</style>");
-        if (withPlotly) html.Append("<script>").Append(PlotlyScript.Text).Append("</script>");
+        if (withPlotly) html.Append(PlotlyJs.ScriptTag);
         return html.Append("</head><body>\n");
     }
 

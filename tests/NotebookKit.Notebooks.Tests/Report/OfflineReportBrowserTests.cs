@@ -1,12 +1,12 @@
 using Microsoft.Playwright;
-using NotebookKit.Notebooks.Report;
+using NotebookKit.Charts;
 
 namespace NotebookKit.Notebooks.Tests.Report;
 
 /// <summary>Opens the report in Debian's chromium (never a downloaded browser) with every non-file request blocked.</summary>
 public class OfflineReportBrowserTests
 {
-    const string ChartNotebook = """
+    static readonly string ChartNotebook = $$"""
         #!markdown
 
         # A chart, *offline*
@@ -15,11 +15,10 @@ public class OfflineReportBrowserTests
 
         #r "nuget: Plotly.NET, 6.0.0"
         #r "nuget: Plotly.NET.CSharp, 0.14.0"
-        using Plotly.NET;
-        var chart = Plotly.NET.CSharp.Chart.Line<int, int, string>(x: new[] { 1, 2, 3 }, y: new[] { 3, 1, 2 });
-        // No script reference in the chart's HTML: the page carries plotly.js itself.
-        chart = GenericChart.setDisplayOptions(DisplayOptions.init(null, null, null, null, null, null, Microsoft.FSharp.Core.FSharpOption<PlotlyJSReference>.Some(PlotlyJSReference.NoReference)), chart);
-        display(HTML(GenericChart.toChartHTML(chart)));
+        #r "nuget: TorchSharp, 0.107.0"
+        #r "{{Path.Combine(AppContext.BaseDirectory, "NotebookKit.dll")}}"
+        // NotebookKit's formatter draws any Plotly.NET chart; the report page carries plotly.js itself.
+        display(Plotly.NET.CSharp.Chart.Line<int, int, string>(x: new[] { 1, 2, 3 }, y: new[] { 3, 1, 2 }));
         display("<b id=\"injected\">not bold</b>");
         Console.WriteLine("<script>window.ran = true</script>");
         """;
@@ -33,7 +32,7 @@ public class OfflineReportBrowserTests
         Assert.True(exit == 0, stdout + stderr);
         var pageFile = Path.Combine(report, "chart.html");
         var source = File.ReadAllText(pageFile);
-        Assert.Equal(1, CountOf(source, PlotlyScript.Text[..200]));
+        Assert.Equal(1, CountOf(source, PlotlyJs.Source[..200]));
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new()
