@@ -32,10 +32,13 @@ public class NbkRunTests
         Assert.Contains("a-pass.dib: passed", passOut);
 
         File.WriteAllText(Path.Combine(folder, "b-fail.dib"), "#!csharp\nthrow new Exception(\"no\");\n");
-        var (failExit, failOut, _) = Nbk.Cli("run", folder, "--report", report, "--jobs", "2");
+        var trx = Path.Combine(folder, "results.trx");
+        var (failExit, failOut, _) = Nbk.Cli("run", folder, "--report", report, "--jobs", "2", "--trx", trx);
         Assert.Equal(1, failExit);
         Assert.Contains("b-fail.dib(2): System.Exception: no", failOut);
         Assert.Contains("a-pass.dib: passed", failOut);
+        var results = System.Xml.Linq.XDocument.Load(trx).Descendants().Where(e => e.Name.LocalName == "UnitTestResult").ToList();
+        Assert.Equal([("a-pass.dib", "Passed"), ("b-fail.dib", "Failed")], results.Select(r => ((string)r.Attribute("testName")!, (string)r.Attribute("outcome")!)));
 
         File.WriteAllText(Path.Combine(folder, "c-meta.dib"), "#!meta\n\n{\"kernelInfo\":\n\n#!csharp\n1\n");
         var (metaExit, _, metaErr) = Nbk.Cli("run", folder, "--report", report);
