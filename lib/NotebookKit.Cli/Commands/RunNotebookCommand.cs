@@ -21,8 +21,10 @@ public static class RunNotebookCommand
         command.Hidden = true;
         command.SetAction(parse =>
         {
-            // The real stdout carries the event stream; cells' console output is captured separately.
+            // The real stdout carries only the event stream: cells' console output is captured per cell, and
+            // anything written outside a cell (a background thread, a library's log line) goes to stderr.
             var protocol = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
+            Console.SetOut(Console.Error);
             NotebookChild.RunAsync(parse.GetValue(file)!, parse.GetValue(parameters) ?? [], protocol).GetAwaiter().GetResult();
             return 0;
         });
