@@ -32,7 +32,7 @@ public static class NotebookProcess
     /// <summary>Runs <paramref name="notebook"/> and returns its run, also when cells failed or timed out.</summary>
     /// <param name="notebook">The parsed notebook (parse errors are reported before anything runs).</param>
     /// <param name="parameters"><c>--param name=value</c> overrides.</param>
-    /// <param name="cellTimeout">Longest a single cell (and the process start) may take.</param>
+    /// <param name="cellTimeout">Longest a single cell may take; the process start gets <see cref="StartupLimit"/> when that is longer.</param>
     /// <param name="launcher">How to start the process.</param>
     /// <param name="progress">Called as cells start.</param>
     public static async Task<NotebookRun> RunAsync(Notebook notebook, IReadOnlyList<string> parameters, TimeSpan cellTimeout, ChildLauncher launcher, Action<NotebookProgress>? progress = null)
