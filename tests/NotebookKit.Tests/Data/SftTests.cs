@@ -60,6 +60,8 @@ public sealed class SftTests : IDisposable
         using var actual = resumed.Next(torch.CPU);
         Assert.Equal(expected.Inputs.data<long>().ToArray(), actual.Inputs.data<long>().ToArray());
         Assert.Equal(expected.Targets.data<long>().ToArray(), actual.Targets.data<long>().ToArray());
+        using var first = new SftBatcher(examples, Chars.Encode, blockSize: 8, batchSize: 3, seed: 5).Next(torch.CPU);
+        Assert.NotEqual(first.Inputs.data<long>().ToArray(), actual.Inputs.data<long>().ToArray());
 
         var error = Assert.Throws<ArgumentException>(() => new SftBatcher(examples, Chars.Encode, blockSize: 3, batchSize: 2, seed: 0));
         Assert.Contains("example 0 ('q0:') has 5 tokens, more than block size 3", error.Message);
