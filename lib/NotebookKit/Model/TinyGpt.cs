@@ -1,0 +1,162 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+namespace NotebookKit.Model;
+
+/// <summary>Causal multi-head self-attention: each position attends to itself and earlier positions only.</summary>
+public sealed class CausalSelfAttention : Module<Tensor, Tensor>
+{
+    readonly Linear c_attn, c_proj;
+    readonly Dropout resid_dropout;
+    readonly int _heads;
+    readonly double _dropout;
+
+    internal CausalSelfAttention(ModelConfig config) : base(nameof(CausalSelfAttention))
+    {
+        c_attn = Linear(config.Embd, 3 * config.Embd);
+        c_proj = Linear(config.Embd, config.Embd);
+        resid_dropout = Dropout(config.Dropout);
+        _heads = config.Heads;
+        _dropout = config.Dropout;
+        RegisterComponents();
+    }
+
+    /// <summary>Attends over <paramref name="x"/>, (B, T, C), and returns (B, T, C).</summary>
+    public override Tensor forward(Tensor x)
+    {
+        var (B, T, C) = (x.shape[0], x.shape[1], x.shape[2]);
+        var qkv = c_attn.call(x).split(C, dim: 2);                                  // 3 x (B, T, C)
+        var q = qkv[0].view(B, T, _heads, C / _heads).transpose(1, 2);              // (B, nh, T, hs)
+        var k = qkv[1].view(B, T, _heads, C / _heads).transpose(1, 2);              // (B, nh, T, hs)
+        var v = qkv[2].view(B, T, _heads, C / _heads).transpose(1, 2);              // (B, nh, T, hs)
+        // TorchSharp spells PyTorch's is_causal as is_casual.
+        var y = F.scaled_dot_product_attention(q, k, v, p: training ? _dropout : 0.0, is_casual: true); // (B, nh, T, hs)
+        y = y.transpose(1, 2).contiguous().view(B, T, C);                            // (B, T, C)
+        return resid_dropout.call(c_proj.call(y));
+    }
+}
+
+/// <summary>The position-wise feed-forward network: widen 4x, GELU, project back.</summary>
+public sealed class Mlp : Module<Tensor, Tensor>
+{
+    readonly Linear c_fc, c_proj;
+    readonly GELU gelu;
+    readonly Dropout dropout;
+
+    internal Mlp(ModelConfig config) : base(nameof(Mlp))
+    {
+        c_fc = Linear(config.Embd, 4 * config.Embd);
+        gelu = GELU();
+        c_proj = Linear(4 * config.Embd, config.Embd);
+        dropout = Dropout(config.Dropout);
+        RegisterComponents();
+    }
+
+    /// <summary>(B, T, C) to (B, T, C).</summary>
+    public override Tensor forward(Tensor x) => dropout.call(c_proj.call(gelu.call(c_fc.call(x))));
+}
+
+/// <summary>One pre-LayerNorm transformer block: x + attn(ln(x)), then x + mlp(ln(x)).</summary>
+public sealed class Block : Module<Tensor, Tensor>
+{
+    readonly LayerNorm ln_1, ln_2;
+    readonly CausalSelfAttention attn;
+    readonly Mlp mlp;
+
+    internal Block(ModelConfig config) : base(nameof(Block))
+    {
+        ln_1 = LayerNorm(config.Embd);
+        attn = new CausalSelfAttention(config);
+        ln_2 = LayerNorm(config.Embd);
+        mlp = new Mlp(config);
+        RegisterComponents();
+    }
+
+    /// <summary>(B, T, C) to (B, T, C).</summary>
+    public override Tensor forward(Tensor x)
+    {
+        x = x + attn.call(ln_1.call(x));
+        return x + mlp.call(ln_2.call(x));
+    }
+}
+
+/// <summary>
+/// A decoder-only transformer shaped like nanoGPT: token and position embeddings, pre-LayerNorm
+/// blocks with causal attention and a GELU MLP, a final LayerNorm, and an output head that reuses
+/// the token embedding matrix (weight tying).
+/// </summary>
+/// <remarks>
+/// The head is computed as <c>x @ wte.weightᵀ</c> rather than as a second Linear sharing the weight,
+/// so the tied matrix is registered once: the optimizer updates it once, checkpoints store it once,
+/// and converting the model to bfloat16 cannot untie it.
+/// </remarks>
+public sealed class TinyGpt : Module<Tensor, Tensor>
+{
+    readonly Embedding wte, wpe;
+    readonly Dropout drop;
+    readonly ModuleList<Block> h;
+    readonly LayerNorm ln_f;
+
+    /// <summary>Builds the model with nanoGPT's initialisation: N(0, 0.02) weights, zero biases, and
+    /// residual projections scaled by 1/sqrt(2 x layers) so the residual stream does not grow with depth.</summary>
+    public TinyGpt(ModelConfig config) : base(nameof(TinyGpt))
+    {
+        Config = config.Validate();
+        wte = Embedding(config.VocabSize, config.Embd);
+        wpe = Embedding(config.BlockSize, config.Embd);
+        drop = Dropout(config.Dropout);
+        h = new ModuleList<Block>(Enumerable.Range(0, config.Layers).Select(_ => new Block(config)).ToArray());
+        ln_f = LayerNorm(config.Embd);
+        RegisterComponents();
+
+        using var _ = no_grad();
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith(".bias")) init.zeros_(p);
+            else if (name.StartsWith("ln_") || name.Contains(".ln_")) init.ones_(p);
+            else if (name.EndsWith("c_proj.weight")) init.normal_(p, 0, 0.02 / Math.Sqrt(2 * config.Layers));
+            else init.normal_(p, 0, 0.02);
+        }
+    }
+
+    /// <summary>The configuration the model was built from.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>Token ids (B, T) to next-token logits (B, T, V).</summary>
+    public override Tensor forward(Tensor idx)
+    {
+        var T = idx.shape[1];
+        if (T > Config.BlockSize)
+            throw new ArgumentException($"sequence length {T} is longer than the model's block size {Config.BlockSize}");
+        using var pos = arange(T, dtype: ScalarType.Int64, device: idx.device);    // (T)
+        var x = drop.call(wte.call(idx) + wpe.call(pos));                          // (B, T, C)
+        foreach (var block in h) x = block.call(x);                                // (B, T, C)
+        x = ln_f.call(x);                                                          // (B, T, C)
+        return F.linear(x, wte.weight!);                                           // (B, T, V)
+    }
+}
+
+/// <summary>
+/// The bigram baseline: the next token depends only on the current one, through a V x V table of
+/// logits. What a model can learn with no context, the line the transformer must beat.
+/// </summary>
+public sealed class Bigram : Module<Tensor, Tensor>
+{
+    readonly Embedding table;
+
+    /// <summary>Builds a table of zeros: the first prediction is uniform, a loss of ln V.</summary>
+    public Bigram(int vocabSize) : base(nameof(Bigram))
+    {
+        if (vocabSize < 2) throw new ArgumentException($"vocabulary size {vocabSize} is too small: the data needs at least two distinct tokens");
+        table = Embedding(vocabSize, vocabSize);
+        RegisterComponents();
+        using var _ = no_grad();
+        init.zeros_(table.weight!);
+    }
+
+    /// <summary>Token ids (B, T) to next-token logits (B, T, V).</summary>
+    public override Tensor forward(Tensor idx) => table.call(idx);
+}

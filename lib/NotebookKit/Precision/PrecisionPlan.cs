@@ -1,0 +1,127 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace NotebookKit.Precision;
+
+/// <summary>
+/// Carries out one <see cref="PrecisionMode"/> for a model: which copy computes, which weights the
+/// optimizer steps, how the loss is scaled and how gradients reach the optimizer.
+/// </summary>
+/// <remarks>
+/// TorchSharp has neither autocast nor a GradScaler, so mixed precision is done by hand, the way
+/// the first mixed-precision trainers did it: a low-precision copy of the model runs forward and
+/// backward; its gradients are carried up to float32, unscaled and checked; the optimizer updates
+/// float32 master weights; the copy is refreshed from the masters before the next forward.
+/// </remarks>
+public sealed class PrecisionPlan : IDisposable
+{
+    readonly Parameter[] _master;
+    readonly Parameter[] _compute;
+    readonly int _growthInterval;
+    readonly Module<Tensor, Tensor>? _copy;
+
+    /// <summary>Sets up <paramref name="mode"/> for <paramref name="master"/>.</summary>
+    /// <param name="master">The model; for <see cref="PrecisionMode.Bf16"/> it is converted in place.</param>
+    /// <param name="makeCopy">Builds another instance of the same architecture, used as the compute copy in mixed modes.</param>
+    /// <param name="mode">The precision mode.</param>
+    /// <param name="initialScale">Starting loss scale for fp16 (ignored otherwise).</param>
+    /// <param name="growthInterval">Clean fp16 steps before the scale doubles.</param>
+    public PrecisionPlan(Module<Tensor, Tensor> master, Func<Module<Tensor, Tensor>> makeCopy, PrecisionMode mode, double initialScale, int growthInterval)
+    {
+        Mode = mode;
+        _growthInterval = growthInterval;
+        LossScale = mode == PrecisionMode.Fp16Mixed ? initialScale : 1.0;
+        if (mode == PrecisionMode.Bf16) master.to(ScalarType.BFloat16);
+        Compute = master;
+        if (mode is PrecisionMode.Bf16Mixed or PrecisionMode.Fp16Mixed)
+        {
+            _copy = makeCopy().to(mode == PrecisionMode.Bf16Mixed ? ScalarType.BFloat16 : ScalarType.Float16);
+            foreach (var p in _copy.parameters()) p.requires_grad = true;
+            Compute = _copy;
+        }
+        _master = master.parameters().ToArray();
+        _compute = Compute.parameters().ToArray();
+        RefreshCompute();
+    }
+
+    /// <summary>The mode being carried out.</summary>
+    public PrecisionMode Mode { get; }
+
+    /// <summary>The model that runs forward and backward: the master itself, or its low-precision copy.</summary>
+    public Module<Tensor, Tensor> Compute { get; }
+
+    /// <summary>The weights the optimizer updates (float32 masters in mixed modes).</summary>
+    public IReadOnlyList<Parameter> MasterParameters => _master;
+
+    /// <summary>The current loss scale; 1 outside fp16.</summary>
+    public double LossScale { get; private set; }
+
+    /// <summary>Clean steps since the scale last changed (fp16 only).</summary>
+    public int GoodSteps { get; private set; }
+
+    /// <summary>Restores the loss-scaling state from a checkpoint.</summary>
+    public void Restore(double lossScale, int goodSteps)
+    {
+        LossScale = lossScale;
+        GoodSteps = goodSteps;
+    }
+
+    /// <summary>Copies the master weights into the compute copy (mixed modes; otherwise nothing to do).</summary>
+    public void RefreshCompute()
+    {
+        if (_copy is null) return;
+        using var _ = no_grad();
+        for (var i = 0; i < _master.Length; i++) _compute[i].copy_(_master[i]);
+    }
+
+    /// <summary>The loss to backpropagate: multiplied by the loss scale in fp16, so small gradients do not flush to zero.</summary>
+    public Tensor Scale(Tensor loss) => LossScale == 1.0 ? loss : loss * LossScale;
+
+    /// <summary>
+    /// Brings the compute copy's gradients to the master weights in float32 and divides out the loss
+    /// scale. Returns false when a gradient is inf or NaN (an fp16 overflow): the step must be skipped.
+    /// </summary>
+    public bool GradientsToMaster()
+    {
+        if (_copy is null) return true;
+        using var _ = no_grad();
+        for (var i = 0; i < _master.Length; i++)
+        {
+            using var g = _compute[i].grad;
+            _master[i].grad = g is null ? null : (LossScale == 1.0 ? g.to(ScalarType.Float32) : g.to(ScalarType.Float32).div_(LossScale));
+        }
+        if (Mode != PrecisionMode.Fp16Mixed) return true;
+        var grads = _master.Select(p => p.grad).OfType<Tensor>().ToArray();
+        using var finite = stack(grads.Select(g => g.isfinite().all()).ToArray()).all();
+        return finite.item<bool>();
+    }
+
+    /// <summary>Updates the loss scale after a step: halve it on overflow, double it after a run of clean steps.</summary>
+    public void AfterStep(bool finite)
+    {
+        if (Mode != PrecisionMode.Fp16Mixed) return;
+        if (!finite)
+        {
+            LossScale /= 2;
+            GoodSteps = 0;
+        }
+        else if (++GoodSteps == _growthInterval)
+        {
+            LossScale *= 2;
+            GoodSteps = 0;
+        }
+    }
+
+    /// <summary>Clears the gradients of the compute copy and of the masters.</summary>
+    public void ZeroGrad()
+    {
+        Compute.zero_grad();
+        if (_copy is not null)
+            foreach (var p in _master) p.grad = null;
+    }
+
+    /// <summary>Frees the compute copy.</summary>
+    public void Dispose() => _copy?.Dispose();
+}

@@ -1,0 +1,27 @@
+using TorchSharp;
+
+namespace NotebookKit.Telemetry;
+
+/// <summary>Writes a run's timeline as TensorBoard event files (through TorchSharp's SummaryWriter).</summary>
+public static class TensorBoardExport
+{
+    /// <summary>
+    /// Writes every step of <paramref name="log"/> into a new event file under <paramref name="directory"/>:
+    /// train/loss, val/loss, lr, grad_norm, tokens_per_s, mfu, skipped and loss_scale, indexed by step.
+    /// </summary>
+    public static void Write(RunLog log, string directory)
+    {
+        var writer = torch.utils.tensorboard.SummaryWriter(directory);
+        foreach (var s in log.Steps)
+        {
+            writer.add_scalar("train/loss", (float)s.Loss, s.Step);
+            if (s.ValLoss is { } val) writer.add_scalar("val/loss", (float)val, s.Step);
+            writer.add_scalar("lr", (float)s.LearningRate, s.Step);
+            writer.add_scalar("grad_norm", (float)s.GradNorm, s.Step);
+            writer.add_scalar("tokens_per_s", (float)s.TokensPerSecond, s.Step);
+            writer.add_scalar("mfu", (float)s.Mfu, s.Step);
+            writer.add_scalar("skipped", s.Skipped ? 1f : 0f, s.Step);
+            writer.add_scalar("loss_scale", (float)s.LossScale, s.Step);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using NotebookKit.Data;
+using NotebookKit.Faults;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace NotebookKit.Training;
+
+/// <summary>
+/// The loss of a step: cross-entropy summed over counted target tokens, then normalised by the
+/// target tokens of the whole optimizer step, so accumulated microbatches give exactly the
+/// gradient of one large batch.
+/// </summary>
+public static class StepLoss
+{
+    /// <summary>Surprise of one prediction, -ln p, in nats. p = 0.02 gives 3.912, p = 0.20 gives 1.609.</summary>
+    public static double Surprise(double p) =>
+        p is > 0 and <= 1 ? -Math.Log(p) : throw new ArgumentException($"probability {p} must be in (0, 1]");
+
+    /// <summary>Cross-entropy of <paramref name="logits"/> (B, T, V) against <paramref name="targets"/> (B, T),
+    /// summed over positions whose target is not <see cref="Batch.IgnoreIndex"/>. In float32 whatever the logits' type.</summary>
+    public static Tensor Sum(Tensor logits, Tensor targets) =>
+        F.cross_entropy(logits.to(ScalarType.Float32).view(-1, logits.shape[2]), targets.view(-1),
+            ignore_index: Batch.IgnoreIndex, reduction: nn.Reduction.Sum);                                     // ()
+
+    /// <summary>
+    /// The loss one microbatch backpropagates. Healthy: its summed loss over the target tokens of the
+    /// whole step, so the microbatches' gradients add up to the full batch's mean gradient.
+    /// </summary>
+    /// <param name="lossSum">The microbatch's summed loss, from <see cref="Sum"/>.</param>
+    /// <param name="microbatchTokens">Counted target tokens in this microbatch.</param>
+    /// <param name="stepTokens">Counted target tokens in every microbatch of the step.</param>
+    /// <param name="microbatches">Microbatches in the step.</param>
+    /// <param name="fault">The accumulation faults change this line: <see cref="LoopFault.AccumulationNotDivided"/>
+    /// backpropagates each microbatch's mean as is; <see cref="LoopFault.MeanOfMicrobatchMeans"/> divides each mean by the microbatch count.</param>
+    public static Tensor ForBackward(Tensor lossSum, long microbatchTokens, long stepTokens, int microbatches, LoopFault fault = LoopFault.None) => fault switch
+    {
+        LoopFault.AccumulationNotDivided => lossSum / microbatchTokens,
+        LoopFault.MeanOfMicrobatchMeans => lossSum / microbatchTokens / microbatches,
+        _ => lossSum / stepTokens,
+    };
+}

@@ -1,0 +1,66 @@
+using NotebookKit.Training;
+
+namespace NotebookKit.Tests.Training;
+
+public class TrainerTests
+{
+    [Fact]
+    public void Same_seed_gives_the_same_first_20_losses_bit_for_bit()
+    {
+        double[] Run()
+        {
+            using var trainer = new Trainer(TinyRun.Model(dropout: 0.1), TinyRun.Config, TinyRun.Data(), TorchSharp.torch.CPU);
+            return trainer.Train(20).Steps.Select(s => s.Loss).ToArray();
+        }
+        var first = Run();
+        var second = Run();
+        Assert.Equal(first.Select(BitConverter.DoubleToInt64Bits), second.Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    [Fact]
+    public void Loss_falls_from_uniform_guess_and_validation_is_recorded()
+    {
+        using var trainer = new Trainer(TinyRun.Model(), TinyRun.Config with { MaxIters = 100, LearningRate = 5e-3, MinLearningRate = 5e-4 }, TinyRun.Data(), TorchSharp.torch.CPU);
+        var log = trainer.Train();
+        Assert.InRange(log.Steps[0].Loss, Math.Log(TinyRun.VocabSize) - 0.2, Math.Log(TinyRun.VocabSize) + 0.2);
+        Assert.True(log.Steps[^1].Loss < 0.6 * log.Steps[0].Loss, $"loss went from {log.Steps[0].Loss} to {log.Steps[^1].Loss}");
+        Assert.Equal(10, log.Steps.Count(s => s.ValLoss is not null));
+        Assert.All(log.Steps, s => Assert.Equal(s.Step, s.OptimizerStep));
+        Assert.All(log.Steps, s => Assert.True(s.Mfu > 0 && s.TokensPerSecond > 0));
+    }
+
+    [Fact]
+    public void Eight_microbatches_of_4_give_the_gradient_norm_of_one_batch_of_32()
+    {
+        // The sampler is counter-based, so 8 x 4 windows are exactly the 32 windows of the big batch.
+        double FirstNorm(int batch, int accumulation)
+        {
+            using var trainer = new Trainer(TinyRun.Model(), TinyRun.Config with { BatchSize = batch, Accumulation = accumulation }, TinyRun.Data(), TorchSharp.torch.CPU);
+            var record = trainer.Step();
+            Assert.Equal(32L * 16, record.Tokens);
+            return record.GradNorm;
+        }
+        var full = FirstNorm(32, 1);
+        var accumulated = FirstNorm(4, 8);
+        Assert.True(Math.Abs(full - accumulated) <= 1e-6 * full, $"full batch {full}, accumulated {accumulated}");
+    }
+
+    [Fact]
+    public void Clipping_reports_the_norm_before_clipping()
+    {
+        using var trainer = new Trainer(TinyRun.Model(), TinyRun.Config with { ClipNorm = 1e-3 }, TinyRun.Data(), TorchSharp.torch.CPU);
+        var record = trainer.Step();
+        Assert.True(record.Clipped);
+        Assert.True(record.GradNorm > 1e-3);
+        Assert.Equal(1e-3, record.GradNormAtStep, 6);
+    }
+
+    [Fact]
+    public void Bad_settings_name_the_value()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new Trainer(TinyRun.Model() with { Heads = 3 }, TinyRun.Config, TinyRun.Data()));
+        Assert.Contains("heads 3 do not divide width 32", error.Message);
+        error = Assert.Throws<ArgumentException>(() => new Trainer(TinyRun.Model(), TinyRun.Config with { LearningRate = -1 }, TinyRun.Data()));
+        Assert.Contains("learning rate -1", error.Message);
+    }
+}
