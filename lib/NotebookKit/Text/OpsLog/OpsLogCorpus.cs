@@ -63,6 +63,12 @@ public static class OpsLogCorpus
     /// Exact entropy of data/validation.txt in nats per character: the validation loss of a perfect
     /// model. A trained model's validation loss approaches it from above; charts draw it as the floor.
     /// </summary>
+    /// <remarks>
+    /// The floor assumes the model has seen everything a character depends on (at most 64
+    /// characters back). A loss averaged over every position of 64-character windows also counts the
+    /// first positions of each window, which see only a few characters and pay more; positions with a
+    /// line or two of context are the ones that can reach the floor.
+    /// </remarks>
     public static double EntropyFloor => Floor.Value;
 
     /// <summary>File names written by <see cref="WriteAll"/>, in order.</summary>
