@@ -133,10 +133,10 @@ public static partial class Checkpoint
     {
         var saved = manifest.Tensors.ToDictionary(t => t.Name);
         var current = TensorsOf(trainer.Model).ToDictionary(t => t.Name);
-        var differences = saved.Values.Where(t => !current.ContainsKey(t.Name)).Select(t => $"{t.Name} {t.Describe()} is in the checkpoint but not in this model")
+        var differences = saved.Values.Where(t => current.TryGetValue(t.Name, out var c) && c.Describe() != t.Describe())
+            .Select(t => $"{t.Name} is {t.Describe()} in the checkpoint but {current[t.Name].Describe()} in this model")
+            .Concat(saved.Values.Where(t => !current.ContainsKey(t.Name)).Select(t => $"{t.Name} {t.Describe()} is in the checkpoint but not in this model"))
             .Concat(current.Values.Where(t => !saved.ContainsKey(t.Name)).Select(t => $"{t.Name} {t.Describe()} is in this model but not in the checkpoint"))
-            .Concat(saved.Values.Where(t => current.TryGetValue(t.Name, out var c) && c.Describe() != t.Describe())
-                .Select(t => $"{t.Name} is {t.Describe()} in the checkpoint but {current[t.Name].Describe()} in this model"))
             .ToArray();
         if (differences.Length == 0) return;
         var shown = string.Join("; ", differences.Take(4)) + (differences.Length > 4 ? $"; and {differences.Length - 4} more" : "");
