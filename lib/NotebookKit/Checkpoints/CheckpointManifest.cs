@@ -17,7 +17,7 @@ public sealed record CheckpointFile(string File, string What, long Bytes, string
 /// <param name="Name">The state-dict name, e.g. "h.0.attn.c_attn.weight".</param>
 /// <param name="Shape">Its shape, e.g. [384, 128].</param>
 /// <param name="DType">Its element type, e.g. "Float32" (bf16 training stores "BFloat16").</param>
-public sealed record TensorEntry(string Name, long[] Shape, string DType)
+public sealed record TensorEntry(string Name, long[] Shape, [property: JsonPropertyName("dtype")] string DType)
 {
     /// <summary>Shape and type as "[384, 128] Float32", for error messages.</summary>
     public string Describe() => $"[{string.Join(", ", Shape)}] {DType}";
