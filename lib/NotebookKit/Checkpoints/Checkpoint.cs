@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using NotebookKit.Interactive;
 
 namespace NotebookKit.Checkpoints;
 
@@ -69,22 +70,19 @@ public static partial class Checkpoint
 
     /// <summary>
     /// What a checkpoint holds, file by file, with sizes in bytes: the manifest's file table plus the manifest
-    /// itself. Read after <see cref="Read"/> has checked every checksum.
+    /// itself, as a table that renders inline in a notebook. Read after <see cref="Read"/> has checked every checksum.
     /// </summary>
-    public static IReadOnlyList<CheckpointFile> Contents(string checkpoint)
+    public static CheckpointContents Contents(string checkpoint)
     {
         var manifest = Read(checkpoint);
         var own = new[]
         {
-            (ManifestFile, "configs, counters, schedule position, loss scale, sampler positions, vocabulary, tensor list, checksums"),
-            (ManifestHashFile, "SHA-256 of the manifest"),
+            new CheckpointEntry("configs, counters, schedule position, loss scale, sampler positions, vocabulary, tensor list, checksums", ManifestFile, 0),
+            new CheckpointEntry("SHA-256 of the manifest", ManifestHashFile, 0),
         };
-        return manifest.Files
-            .Concat(own.Select(f =>
-            {
-                var path = Path.Combine(checkpoint, f.Item1);
-                return new CheckpointFile(f.Item1, f.Item2, new FileInfo(path).Length, Sha256Of(path));
-            }))
+        var entries = manifest.Files.Select(f => new CheckpointEntry(f.What, f.File, f.Bytes))
+            .Concat(own.Select(e => e with { Bytes = new FileInfo(Path.Combine(checkpoint, e.File)).Length }))
             .ToArray();
+        return new CheckpointContents(entries, $"What {Path.GetFileName(Path.TrimEndingDirectorySeparator(checkpoint))} saves");
     }
 }

@@ -46,7 +46,8 @@ public class SaveTests
         Assert.Equal((ResumeRun.N, ResumeRun.N, (long)ResumeRun.N), (manifest.Step, manifest.OptimizerSteps, manifest.SchedulerPosition));
         Assert.Equal(2 * ResumeRun.N, manifest.Samplers.Single().Drawn);  // accumulation 2: two batches per step
 
-        var contents = Checkpoint.Contents(checkpoint);
+        var table = Checkpoint.Contents(checkpoint);
+        var contents = table.Entries;
         Assert.Equal([Checkpoint.ModelFile, Checkpoint.OptimizerFile, Checkpoint.RngFile, Checkpoint.TelemetryFile, Checkpoint.ManifestFile, Checkpoint.ManifestHashFile],
             contents.Select(c => c.File));
         Assert.All(contents, c => Assert.Equal(new FileInfo(Path.Combine(checkpoint, c.File)).Length, c.Bytes));
@@ -56,5 +57,7 @@ public class SaveTests
         Assert.InRange(weights, 4 * ResumeRun.Model.ParameterCount, 4 * ResumeRun.Model.ParameterCount + 100 * manifest.Tensors.Count);
         Assert.True(contents[1].Bytes >= 2 * 4 * ResumeRun.Model.ParameterCount, $"optimizer.bin is {contents[1].Bytes} bytes");
         Assert.Equal(5056, contents[2].Bytes); // mt19937's 624 words and the generator's extra state, as torch stores it
+        Assert.Equal(System.IO.Directory.GetFiles(checkpoint).Sum(f => new FileInfo(f).Length), table.TotalBytes);
+        Assert.Equal($"What {Checkpoint.NameFor(ResumeRun.N)} saves", table.Caption);
     }
 }
