@@ -11,7 +11,8 @@ public static partial class Checkpoint
 {
     /// <summary>
     /// Test hook: "STEP:FILE" makes the process SIGKILL itself right after writing FILE of the checkpoint for
-    /// STEP (e.g. "20:optimizer.bin"), so tests can kill a save half-way at a chosen point. Unset in normal use.
+    /// STEP (e.g. "20:optimizer.bin"), so tests can kill a save half-way at a chosen point; "STEP:saved" kills it
+    /// right after that checkpoint became complete. Unset in normal use.
     /// </summary>
     public const string KillDuringSaveVariable = "NBK_TEST_KILL_DURING_CHECKPOINT";
 
@@ -72,6 +73,7 @@ public static partial class Checkpoint
 
         Directory.Move(temp, final);
         SyncDirectory(directory);
+        KillIfAsked(trainer.StepCount, "saved");
         Prune(directory, keep);
         return final;
 
