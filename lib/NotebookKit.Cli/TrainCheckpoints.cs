@@ -79,8 +79,13 @@ internal sealed class TrainCheckpoints
                 return null;
             }
             if (latest is null) return $"no checkpoint in '{Directory}' yet: starting from step 0";
-            Checkpoint.Restore(trainer, latest, vocabulary);
-            return $"resumed from {latest} at step {trainer.StepCount}";
+            var saved = Checkpoint.Restore(trainer, latest, vocabulary).Train;
+            var changed = typeof(TrainConfig).GetProperties()
+                .Where(p => p.Name != nameof(TrainConfig.Schedule) && !Equals(p.GetValue(saved), p.GetValue(trainer.Config)))
+                .Select(p => $"{p.Name} {p.GetValue(saved) ?? "unset"} -> {p.GetValue(trainer.Config) ?? "unset"}")
+                .ToArray();
+            return $"resumed from {latest} at step {trainer.StepCount}" +
+                   (changed.Length == 0 ? "" : $" (settings changed since it was saved, so the run will not continue exactly: {string.Join(", ", changed)})");
         }
 
         /// <summary>After each step: saves when the step is a multiple of <see cref="Every"/>. Returns the new checkpoint's path, or null.</summary>

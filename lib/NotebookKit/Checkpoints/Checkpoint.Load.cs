@@ -89,8 +89,9 @@ public static partial class Checkpoint
     /// <param name="vocabulary">The alphabet of the tokenizer that made the trainer's data; must equal the saved one.</param>
     /// <param name="options">What to restore; null restores everything (<see cref="ResumeOptions.Exact"/>).</param>
     /// <exception cref="InvalidDataException">The checkpoint is damaged, or holds another architecture or vocabulary.</exception>
+    /// <returns>The checkpoint's manifest, e.g. to compare its <see cref="CheckpointManifest.Train"/> with the trainer's.</returns>
     /// <exception cref="ArgumentException">The trainer has already stepped, or has another number of ranks.</exception>
-    public static void Restore(Trainer trainer, string checkpoint, string vocabulary, ResumeOptions? options = null)
+    public static CheckpointManifest Restore(Trainer trainer, string checkpoint, string vocabulary, ResumeOptions? options = null)
     {
         options ??= ResumeOptions.Exact;
         var manifest = Read(checkpoint);
@@ -126,6 +127,7 @@ public static partial class Checkpoint
             using var state = tensor(rng, dtype: ScalarType.Byte);
             set_rng_state(state);
         }
+        return manifest;
     }
 
     /// <summary>Checks that the saved tensors are exactly the model's: same names, shapes and types.</summary>
