@@ -108,7 +108,7 @@ public sealed class TrainCheckpointTests : IDisposable
         var dir = Path.Combine(_dir, "run");
         Ok(Nbk.Run(WithCheckpoints("run", "--checkpoint-every", "4")));
         var newest = Checkpoint.Latest(dir)!;
-        var args = WithCheckpoints("run", "--resume", "--iters", "12");
+        var args = WithCheckpoints("run", "--resume");
         string expected;
         switch (damage)
         {
@@ -125,7 +125,7 @@ public sealed class TrainCheckpointTests : IDisposable
                 expected = $"'{optimizer}' has SHA-256";
                 break;
             case "other architecture":
-                args = [.. args, "--embd", "16"];
+                args[Array.IndexOf(args, "--embd") + 1] = "16";
                 expected = "holds another architecture (1 layers, 2 heads, 32 wide";
                 break;
             default:
@@ -137,11 +137,10 @@ public sealed class TrainCheckpointTests : IDisposable
 
         var result = Nbk.Run(args);
         Assert.Equal(2, result.ExitCode);
-        var error = result.Stderr.Trim();
-        Assert.DoesNotContain('\n', error);
-        Assert.StartsWith("nbk: ", error);
+        // One message from nbk (the native loader may add its own notice line on older Linux), no stack trace.
+        var error = Assert.Single(result.Stderr.Split('\n'), line => line.StartsWith("nbk: ", StringComparison.Ordinal));
         Assert.Contains(expected, error);
-        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain("   at ", result.Stderr);
         Assert.Equal(before, Snapshot(dir));
     }
 
