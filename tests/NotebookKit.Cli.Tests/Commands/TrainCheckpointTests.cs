@@ -24,7 +24,7 @@ public sealed class TrainCheckpointTests : IDisposable
     string[] Train(string name, string precision = "fp32", params string[] extra) =>
     [
         "train", "--data", _data, "--iters", $"{Steps}", "--timeline", Path.Combine(_dir, name + ".csv"),
-        "--layers", "1", "--heads", "2", "--embd", "32", "--block", "16", "--batch", "4", "--accumulation", "2",
+        "--layers", "1", "--heads", "2", "--embd", "32", "--block", "16", "--batch", "4", "--accum", "2",
         "--dropout", "0.1", "--warmup", "2", "--precision", precision, "--seed", "3", "--threads", "1", .. extra,
     ];
 
