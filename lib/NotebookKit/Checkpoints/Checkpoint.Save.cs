@@ -68,8 +68,8 @@ public static partial class Checkpoint
             trainer.Samplers.Select(s => s.State).ToArray(),
             TensorsOf(trainer.Model),
             files);
-        Write(temp, ManifestFile, "", path => File.WriteAllText(path, manifest.ToJson()));
-        Write(temp, ManifestHashFile, "", path => File.WriteAllText(path, $"{Sha256Of(Path.Combine(temp, ManifestFile))}  {ManifestFile}\n"));
+        Write(temp, ManifestFile, ManifestWhat, path => File.WriteAllText(path, manifest.ToJson()));
+        Write(temp, ManifestHashFile, ManifestHashWhat, path => File.WriteAllText(path, $"{Sha256Of(Path.Combine(temp, ManifestFile))}  {ManifestFile}\n"));
 
         Directory.Move(temp, final);
         SyncDirectory(directory);

@@ -42,6 +42,8 @@ public static partial class Checkpoint
     /// <summary>The file holding the manifest's SHA-256.</summary>
     public const string ManifestHashFile = "manifest.sha256";
 
+    const string ManifestWhat = "configs, counters, schedule position, loss scale, sampler positions, vocabulary, tensor list, checksums";
+    const string ManifestHashWhat = "SHA-256 of the manifest";
     const string TempPrefix = ".tmp-";
     const string TrashPrefix = ".trash-";
     static readonly Regex StepName = new(@"^step-(\d+)$", RegexOptions.CultureInvariant);
@@ -75,13 +77,9 @@ public static partial class Checkpoint
     public static CheckpointContents Contents(string checkpoint)
     {
         var manifest = Read(checkpoint);
-        var own = new[]
-        {
-            new CheckpointEntry("configs, counters, schedule position, loss scale, sampler positions, vocabulary, tensor list, checksums", ManifestFile, 0),
-            new CheckpointEntry("SHA-256 of the manifest", ManifestHashFile, 0),
-        };
         var entries = manifest.Files.Select(f => new CheckpointEntry(f.What, f.File, f.Bytes))
-            .Concat(own.Select(e => e with { Bytes = new FileInfo(Path.Combine(checkpoint, e.File)).Length }))
+            .Concat(new[] { (ManifestFile, ManifestWhat), (ManifestHashFile, ManifestHashWhat) }
+                .Select(f => new CheckpointEntry(f.Item2, f.Item1, new FileInfo(Path.Combine(checkpoint, f.Item1)).Length)))
             .ToArray();
         return new CheckpointContents(entries, $"What {Path.GetFileName(Path.TrimEndingDirectorySeparator(checkpoint))} saves");
     }
