@@ -3,17 +3,19 @@ using System.Text;
 
 namespace NotebookKit.Cli.Tests;
 
-/// <summary>Runs the built nbk command (nbk.dll beside the test assembly) as a separate process.</summary>
+/// <summary>Runs the real nbk (nbk.dll, built next to the tests) in its own process, as a user would.</summary>
 static class Nbk
 {
-    /// <summary>What a finished run printed and returned.</summary>
-    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+    /// <summary>What a finished run returned and printed; deconstructs as <c>var (exit, stdout, stderr)</c>.</summary>
+    public sealed record Result(int Exit, string Out, string Err);
 
     static string Dll => Path.Combine(AppContext.BaseDirectory, "nbk.dll");
 
-    /// <summary>Runs nbk to completion (at most two minutes).</summary>
-    public static Result Run(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
-        RunUntil(args, _ => false, environment);
+    /// <summary>Runs <c>nbk args...</c> to completion (at most two minutes).</summary>
+    public static Result Run(params string[] args) => RunUntil(args, _ => false);
+
+    /// <summary>Runs nbk to completion with extra environment variables.</summary>
+    public static Result Run(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment) => RunUntil(args, _ => false, environment);
 
     /// <summary>Runs nbk and SIGKILLs it as soon as it prints a line for which <paramref name="killWhen"/> is true.</summary>
     public static Result RunUntil(IEnumerable<string> args, Func<string, bool> killWhen, IReadOnlyDictionary<string, string>? environment = null)

@@ -37,17 +37,17 @@ public sealed class TrainCheckpointTests : IDisposable
 
     static Nbk.Result Ok(Nbk.Result result)
     {
-        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.True(result.Exit == 0, $"exit {result.Exit}\n{result.Out}\n{result.Err}");
         return result;
     }
 
     static Nbk.Result Killed(Nbk.Result result)
     {
-        Assert.True(result.ExitCode == 137, $"expected a SIGKILL (137), got exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.True(result.Exit == 137, $"expected a SIGKILL (137), got exit {result.Exit}\n{result.Out}\n{result.Err}");
         return result;
     }
 
-    static string ValLoss(Nbk.Result result) => result.Stdout.TrimEnd().Split('\n')[^1];
+    static string ValLoss(Nbk.Result result) => result.Out.TrimEnd().Split('\n')[^1];
 
     [Theory]
     [InlineData("fp32")]
@@ -62,7 +62,7 @@ public sealed class TrainCheckpointTests : IDisposable
         Assert.Equal([Checkpoint.NameFor(Steps / 2)], Checkpoint.List(dir).Select(Path.GetFileName));
 
         var resumed = Ok(Nbk.Run(Train("split", precision, "--checkpoint-dir", dir, "--resume")));
-        Assert.Contains($"resumed from {Path.Combine(dir, Checkpoint.NameFor(Steps / 2))} at step {Steps / 2}", resumed.Stdout);
+        Assert.Contains($"resumed from {Path.Combine(dir, Checkpoint.NameFor(Steps / 2))} at step {Steps / 2}", resumed.Out);
         var losses = Losses("straight");
         Assert.Equal(Steps, losses.Length);
         Assert.Equal(Steps, losses.Distinct().Count()); // the loss moves every step, so equality is not between constants
@@ -84,12 +84,12 @@ public sealed class TrainCheckpointTests : IDisposable
 
         // Resumed from 2, killed with every file of step 6 written but not yet renamed into place: newest complete is 4.
         var second = Killed(Nbk.Run(WithCheckpoints("crashy", "--checkpoint-every", "2", "--resume"), KillAt(6, Checkpoint.ManifestHashFile)));
-        Assert.Contains($"at step 2", second.Stdout);
+        Assert.Contains($"at step 2", second.Out);
         Assert.Equal(Checkpoint.NameFor(4), Path.GetFileName(Checkpoint.Latest(dir)));
 
         // Resumed from 4 and killed from outside as soon as it reports the checkpoint at step 6.
         var third = Killed(Nbk.RunUntil(WithCheckpoints("crashy", "--checkpoint-every", "2", "--resume"), line => line.Contains(Checkpoint.NameFor(6))));
-        Assert.Contains($"at step 4", third.Stdout);
+        Assert.Contains($"at step 4", third.Out);
 
         var last = Ok(Nbk.Run(WithCheckpoints("crashy", "--checkpoint-every", "2", "--resume")));
         Assert.Equal(ValLoss(straight), ValLoss(last));
@@ -136,11 +136,11 @@ public sealed class TrainCheckpointTests : IDisposable
         var before = Snapshot(dir);
 
         var result = Nbk.Run(args);
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(2, result.Exit);
         // One message from nbk (the native loader may add its own notice line on older Linux), no stack trace.
-        var error = Assert.Single(result.Stderr.Split('\n'), line => line.StartsWith("nbk: ", StringComparison.Ordinal));
+        var error = Assert.Single(result.Err.Split('\n'), line => line.StartsWith("nbk: ", StringComparison.Ordinal));
         Assert.Contains(expected, error);
-        Assert.DoesNotContain("   at ", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Err);
         Assert.Equal(before, Snapshot(dir));
     }
 
@@ -151,15 +151,15 @@ public sealed class TrainCheckpointTests : IDisposable
         Ok(Nbk.Run(WithCheckpoints("used")));
         var before = Snapshot(dir);
         var again = Nbk.Run(WithCheckpoints("used"));
-        Assert.Equal(2, again.ExitCode);
-        Assert.Contains($"'{dir}' already holds checkpoints (newest {Checkpoint.NameFor(Steps)}): pass --resume", again.Stderr);
+        Assert.Equal(2, again.Exit);
+        Assert.Contains($"'{dir}' already holds checkpoints (newest {Checkpoint.NameFor(Steps)}): pass --resume", again.Err);
         Assert.Equal(before, Snapshot(dir));
 
         var resume = Nbk.Run(Train("lost", "fp32", "--resume"));
-        Assert.Equal(2, resume.ExitCode);
-        Assert.Contains("--resume needs --checkpoint-dir", resume.Stderr);
+        Assert.Equal(2, resume.Exit);
+        Assert.Contains("--resume needs --checkpoint-dir", resume.Err);
         var keep = Nbk.Run(WithCheckpoints("keep", "--keep", "0"));
-        Assert.Contains("--keep 0 must be at least 1", keep.Stderr);
+        Assert.Contains("--keep 0 must be at least 1", keep.Err);
     }
 
     /// <summary>Every file under <paramref name="dir"/> with its SHA-256.</summary>
