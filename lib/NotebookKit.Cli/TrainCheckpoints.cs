@@ -71,6 +71,14 @@ internal sealed class TrainCheckpoints
         public string? Start(Trainer trainer, string vocabulary)
         {
             if (Directory is null) return null;
+            try
+            {
+                System.IO.Directory.CreateDirectory(Directory); // fail now, not after the first N steps
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliError($"cannot create checkpoint directory '{Directory}': {e.Message.TrimEnd('.')}; pick a writable --checkpoint-dir");
+            }
             var latest = Checkpoint.Latest(Directory);
             if (!Resume)
             {
@@ -90,12 +98,25 @@ internal sealed class TrainCheckpoints
 
         /// <summary>After each step: saves when the step is a multiple of <see cref="Every"/>. Returns the new checkpoint's path, or null.</summary>
         public string? AfterStep(Trainer trainer, string vocabulary) =>
-            Directory is not null && Every > 0 && trainer.StepCount % Every == 0 ? Checkpoint.Save(trainer, Directory, vocabulary, Keep) : null;
+            Directory is not null && Every > 0 && trainer.StepCount % Every == 0 ? Save(trainer, Directory, vocabulary) : null;
 
         /// <summary>After the loop: saves the final state unless that step is already saved. Returns the new checkpoint's path, or null.</summary>
         public string? Finish(Trainer trainer, string vocabulary) =>
             Directory is not null && !System.IO.Directory.Exists(Path.Combine(Directory, Checkpoint.NameFor(trainer.StepCount)))
-                ? Checkpoint.Save(trainer, Directory, vocabulary, Keep)
+                ? Save(trainer, Directory, vocabulary)
                 : null;
+
+        /// <summary>Saves, turning a disk error (no space, no permission) into one line that names the directory.</summary>
+        string Save(Trainer trainer, string directory, string vocabulary)
+        {
+            try
+            {
+                return Checkpoint.Save(trainer, directory, vocabulary, Keep);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliError($"cannot save the checkpoint of step {trainer.StepCount} in '{directory}': {e.Message.TrimEnd('.')}; free space or pick a writable --checkpoint-dir, then rerun with --resume", exitCode: 1);
+            }
+        }
     }
 }

@@ -160,6 +160,9 @@ public sealed class TrainCheckpointTests : IDisposable
         Assert.Contains("--resume needs --checkpoint-dir", resume.Err);
         var keep = Nbk.Run(WithCheckpoints("keep", "--keep", "0"));
         Assert.Contains("--keep 0 must be at least 1", keep.Err);
+        var underFile = Nbk.Run(Train("blocked", "fp32", "--checkpoint-dir", Path.Combine(_data, "ck")));
+        Assert.Equal(2, underFile.Exit);
+        Assert.Contains($"cannot create checkpoint directory '{Path.Combine(_data, "ck")}'", underFile.Err);
     }
 
     /// <summary>Every file under <paramref name="dir"/> with its SHA-256.</summary>
