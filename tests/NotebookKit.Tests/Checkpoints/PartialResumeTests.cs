@@ -77,6 +77,17 @@ public class PartialResumeTests
         return batch.Inputs.data<long>().ToArray();
     }
 
+    [Fact]
+    public void A_run_configured_with_a_resume_fault_resumes_that_way_by_default()
+    {
+        using var run = new ResumeRun();
+        var checkpoint = run.FirstHalf();
+        using var trainer = new Trainer(ResumeRun.Model, run.Config with { Fault = LoopFault.ResumeWithoutScheduler }, TinyRun.Data(), CPU);
+        Checkpoint.Restore(trainer, checkpoint, TinyRun.Alphabet);
+        Assert.Equal(0, trainer.SchedulerPosition);
+        Assert.Equal(run.Config.Schedule.At(0), trainer.Step().LearningRate);
+    }
+
     [Theory]
     [InlineData(LoopFault.None, "exact")]
     [InlineData(LoopFault.ResumeWithoutScheduler, "without scheduler position")]
