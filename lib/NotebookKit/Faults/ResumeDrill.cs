@@ -27,7 +27,7 @@ public static class ResumeDrill
                 break;
             case LoopFault.ResumeWithoutRngState:
                 Workbench.Seed(trainer.Config.Seed);
-                foreach (var source in trainer.Sources) source.Restore(source.State with { Drawn = 0 });
+                foreach (var source in trainer.Samplers) source.Restore(source.State with { Drawn = 0 });
                 break;
         }
     }

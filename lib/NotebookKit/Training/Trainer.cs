@@ -102,7 +102,7 @@ public sealed class Trainer : IDisposable
     public PrecisionPlan Precision => _precision;
 
     /// <summary>One batch source per simulated rank; their states are the data position.</summary>
-    public IReadOnlyList<IBatchSource> Sources => _sources;
+    public IReadOnlyList<IBatchSource> Samplers => _sources;
 
     /// <summary>Every step recorded so far.</summary>
     public RunLog Log { get; }
