@@ -6,6 +6,8 @@ var root = new RootCommand("nbk: NotebookKit's command line. Runs the course's n
     RunCommand.Create(),
     RunNotebookCommand.Create(),
     ParseCommand.Create(),
+    TrainCommand.Create(),
+    CorpusCommand.Create(),
     DoctorCommand.Create(),
 };
 var parsed = root.Parse(args);
