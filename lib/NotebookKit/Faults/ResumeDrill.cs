@@ -36,7 +36,7 @@ public static class ResumeDrill
     /// Trains to <see cref="TrainConfig.MaxIters"/>, resuming halfway through when the fault is a resume fault,
     /// so one call reproduces any fault end to end.
     /// </summary>
-    public static Telemetry.RunLog TrainWithResume(Trainer trainer, Action<Telemetry.StepRecord>? onStep = null)
+    public static Telemetry.RunLog Train(Trainer trainer, Action<Telemetry.StepRecord>? onStep = null)
     {
         if (FaultSetup.NeedsResume(trainer.Config.Fault))
         {

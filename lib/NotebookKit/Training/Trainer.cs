@@ -16,6 +16,22 @@ namespace NotebookKit.Training;
 /// <param name="Validation">The held-out stream, never trained on.</param>
 public sealed record TokenSplit(int[] Train, int[] Validation);
 
+/// <summary>Prompt/response pairs to fine-tune on and to validate on.</summary>
+/// <param name="Train">The pairs trained on.</param>
+/// <param name="Validation">Held-out pairs; their validation loss counts response tokens only.</param>
+public sealed record SftSplit(IReadOnlyList<SftExample> Train, IReadOnlyList<SftExample> Validation)
+{
+    /// <summary>Holds out the last <paramref name="heldOut"/> of <paramref name="examples"/> (10% by default, as for text), keeping order.</summary>
+    /// <exception cref="ArgumentException">Too few pairs to leave at least one on each side.</exception>
+    public static SftSplit Of(IReadOnlyList<SftExample> examples, double heldOut = 0.1)
+    {
+        var cut = (int)Math.Round(examples.Count * (1 - heldOut));
+        if (cut < 1 || cut >= examples.Count)
+            throw new ArgumentException($"{examples.Count} SFT pairs are too few to hold out {heldOut:P0} for validation: use at least {(int)Math.Ceiling(2 / Math.Min(heldOut, 1 - heldOut))} pairs");
+        return new SftSplit(examples.Take(cut).ToArray(), examples.Skip(cut).ToArray());
+    }
+}
+
 /// <summary>
 /// Trains a <see cref="TinyGpt"/> on a token stream. <see cref="Step"/> is one optimizer step,
 /// written top to bottom in the order the operations run.
@@ -39,6 +55,23 @@ public sealed class Trainer : IDisposable
     public Trainer(ModelConfig model, TrainConfig config, TokenSplit data, Device? device = null, string name = "run", double? entropyFloor = null)
         : this(model, config, rank => new WindowSampler(data.Train, model.BlockSize, config.BatchSize, config.Seed, rank, config.Ranks),
             ValidationWindows(model, config, data), device, name, entropyFloor)
+    {
+    }
+
+    /// <summary>
+    /// Fine-tunes on prompt/response pairs: only response tokens count in the loss, in training and in validation.
+    /// Pairs are not sharded: with several ranks each samples all of them with its own seed (the seed plus its rank).
+    /// </summary>
+    /// <param name="model">The model's shape; its vocabulary must cover every character of the pairs.</param>
+    /// <param name="config">How to train. <see cref="LoopFault.SftMaskInverted"/> flips the training pairs' masks, never the validation pairs'.</param>
+    /// <param name="data">Training and validation pairs.</param>
+    /// <param name="encode">The tokenizer, e.g. <c>CharTokenizer.Encode</c>.</param>
+    /// <param name="device">Where to train; null picks CUDA when available, else CPU.</param>
+    /// <param name="name">The run's name in charts and logs.</param>
+    public Trainer(ModelConfig model, TrainConfig config, SftSplit data, Func<string, int[]> encode, Device? device = null, string name = "run")
+        : this(model, config,
+            rank => new SftBatcher(data.Train, encode, model.BlockSize, config.BatchSize, config.Seed + rank, invertMask: config.Fault == LoopFault.SftMaskInverted),
+            new SftBatcher(data.Validation, encode, model.BlockSize, config.BatchSize, config.Seed + 1), device, name)
     {
     }
 

@@ -175,4 +175,35 @@ public class FaultSignatureTests(ITestOutputHelper output)
         Assert.All(faulty, s => Assert.Equal(1.0, s.RankOverlap));
         Assert.All(healthy, s => Assert.Equal(0.0, s.RankOverlap));
     }
+
+    [Fact]
+    public void Sft_mask_inverted_learns_the_prompts_while_the_response_loss_barely_moves()
+    {
+        var faulty = Faulty(LoopFault.SftMaskInverted);
+        var healthy = FaultRuns.HealthySft.Log.Steps;
+        static (double First, double Last) Val(IReadOnlyList<StepRecord> steps) =>
+            (steps.First(s => s.ValLoss is not null).ValLoss!.Value, steps.Last(s => s.ValLoss is not null).ValLoss!.Value);
+        var (faultyFirst, faultyLast) = Val(faulty);
+        var (healthyFirst, healthyLast) = Val(healthy);
+        output.WriteLine($"response (validation) loss: faulty {faultyFirst:F4} -> {faultyLast:F4} (x{faultyLast / faultyFirst:F3}), healthy {healthyFirst:F4} -> {healthyLast:F4} (x{healthyLast / healthyFirst:F3}); " +
+                         $"training loss faulty {Head(faulty):F4} -> {Tail(faulty):F4}, healthy {Head(healthy):F4} -> {Tail(healthy):F4}");
+        Assert.True(Tail(faulty) < 0.7 * Head(faulty));
+        Assert.True(faultyLast > 0.9 * faultyFirst);
+        Assert.True(healthyLast < 0.6 * healthyFirst);
+    }
+
+    [Fact]
+    public void Mean_of_microbatch_means_weights_short_microbatches_more()
+    {
+        var faulty = Faulty(LoopFault.MeanOfMicrobatchMeans);
+        var healthy = FaultRuns.HealthySft.Log.Steps;
+        var gaps = faulty.Select(s => Math.Abs(s.Loss / s.TokenMeanLoss!.Value - 1)).ToArray();
+        // Step 1 of both runs holds the same 4 pairs (4 microbatches of 1 vs one batch of 4: counter-based draws).
+        var gradientGap = Math.Abs(faulty[0].GradNorm / healthy[0].GradNorm - 1);
+        output.WriteLine($"|logged / per-token loss - 1|: faulty median {gaps.Order().ElementAt(gaps.Length / 2):E2} (min {gaps.Min():E2}); healthy max {healthy.Max(s => Math.Abs(s.Loss / s.TokenMeanLoss!.Value - 1)):E2}; " +
+                         $"step-1 gradient norm {faulty[0].GradNorm:F4} vs {healthy[0].GradNorm:F4} ({gradientGap:P2} apart)");
+        Assert.All(healthy, s => Assert.Equal(1.0, s.Loss / s.TokenMeanLoss!.Value, 5));
+        Assert.True(gaps.Order().ElementAt(gaps.Length / 2) > 1e-3);
+        Assert.True(gradientGap > 0.01);
+    }
 }

@@ -9,8 +9,9 @@ public class LoopDoctorTests(ITestOutputHelper output)
     public static TheoryData<string, string> Runs()
     {
         var data = new TheoryData<string, string>();
-        foreach (var fault in Enum.GetValues<LoopFault>().Where(f => !FaultSetup.NeedsSftData(f)))
+        foreach (var fault in Enum.GetValues<LoopFault>())
             data.Add(fault.Name(), fault == LoopFault.None ? "" : fault.Name());
+        data.Add("healthy-sft", "");
         data.Add("healthy-dropout", "");
         data.Add("healthy-fp16", "");
         data.Add("healthy-two-ranks", "");
@@ -20,6 +21,7 @@ public class LoopDoctorTests(ITestOutputHelper output)
 
     static FaultRuns.Run RunNamed(string name) => name switch
     {
+        "healthy-sft" => FaultRuns.HealthySft,
         "healthy-dropout" => FaultRuns.HealthyWithDropout,
         "healthy-fp16" => FaultRuns.HealthyFp16,
         "healthy-two-ranks" => FaultRuns.HealthyTwoRanks,
