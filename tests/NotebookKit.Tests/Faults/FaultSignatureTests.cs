@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace NotebookKit.Tests.Faults;
 
 /// <summary>
-/// Each fault's measured signature on the seeded 60-step tiny run, beside the healthy run's value of the
+/// Each fault's measured signature on the seeded 40-step tiny run, beside the healthy run's value of the
 /// same number. Every threshold sits between the two with a wide margin, and the comment says why.
 /// </summary>
 public class FaultSignatureTests(ITestOutputHelper output)
@@ -25,7 +25,7 @@ public class FaultSignatureTests(ITestOutputHelper output)
         var faulty = Faulty(LoopFault.ZeroGradBeforeStep);
         output.WriteLine($"faulty loss {Head(faulty):F4} -> {Tail(faulty):F4}, healthy {Head(Healthy):F4} -> {Tail(Healthy):F4}");
         // The weights never move, so the loss only wanders with the batches (under 1%); healthy learning removes
-        // most of the surprise of this repetitive text (it falls from 3.0 to about 0.9, about 70%).
+        // most of the surprise of this repetitive text (it falls from 3.0 to about 1.2, about 60%).
         Assert.InRange(Tail(faulty) / Head(faulty), 0.99, 1.01);
         Assert.True(Tail(Healthy) < 0.7 * Head(Healthy));
         // The optimizer saw exactly nothing, although backward produced a gradient of the usual size.
@@ -52,7 +52,7 @@ public class FaultSignatureTests(ITestOutputHelper output)
         var (healthyFirstVal, healthyLastVal) = (Healthy.First(s => s.ValLoss is not null).ValLoss!.Value, Healthy.Last(s => s.ValLoss is not null).ValLoss!.Value);
         output.WriteLine($"faulty train end {Tail(faulty):F4}, val {firstVal:F4} -> {lastVal:F4}; healthy train end {Tail(Healthy):F4}, val {healthyFirstVal:F4} -> {healthyLastVal:F4}");
         // Copying the current token is easy: training loss goes below 0.05. Predicting the next one cannot get that
-        // low on this text in 60 steps (the healthy run ends near 0.9).
+        // low on this text in 40 steps (the healthy run ends near 1.2).
         Assert.True(Tail(faulty) < 0.05);
         Assert.True(Tail(Healthy) > 0.3);
         // Scored on the shifted targets, the copier is worse than when it started; the healthy model improves a lot.
@@ -140,7 +140,7 @@ public class FaultSignatureTests(ITestOutputHelper output)
     public void Resume_without_scheduler_restarts_warmup_so_the_learning_rate_drops_tenfold()
     {
         var faulty = Faulty(LoopFault.ResumeWithoutScheduler);
-        var resume = FaultRuns.Base.MaxIters / 2; // the drill resumes after step 30
+        var resume = FaultRuns.Base.MaxIters / 2; // the drill resumes after step 20
         var drop = faulty[resume].LearningRate / faulty[resume - 1].LearningRate;
         var healthyDrop = Healthy[resume].LearningRate / Healthy[resume - 1].LearningRate;
         output.WriteLine($"LR step {resume} -> {resume + 1}: faulty {faulty[resume - 1].LearningRate:G4} -> {faulty[resume].LearningRate:G4} (x{drop:F3}), healthy x{healthyDrop:F3}");
@@ -187,9 +187,11 @@ public class FaultSignatureTests(ITestOutputHelper output)
         var (healthyFirst, healthyLast) = Val(healthy);
         output.WriteLine($"response (validation) loss: faulty {faultyFirst:F4} -> {faultyLast:F4} (x{faultyLast / faultyFirst:F3}), healthy {healthyFirst:F4} -> {healthyLast:F4} (x{healthyLast / healthyFirst:F3}); " +
                          $"training loss faulty {Head(faulty):F4} -> {Tail(faulty):F4}, healthy {Head(healthy):F4} -> {Tail(healthy):F4}");
+        // Trained on the prompts, the model does learn something (training loss falls by half), but the response
+        // loss ends where it started or worse (x1.03); learning the responses cuts it to about x0.58.
         Assert.True(Tail(faulty) < 0.7 * Head(faulty));
         Assert.True(faultyLast > 0.9 * faultyFirst);
-        Assert.True(healthyLast < 0.6 * healthyFirst);
+        Assert.True(healthyLast < 0.75 * healthyFirst);
     }
 
     [Fact]
@@ -202,6 +204,9 @@ public class FaultSignatureTests(ITestOutputHelper output)
         var gradientGap = Math.Abs(faulty[0].GradNorm / healthy[0].GradNorm - 1);
         output.WriteLine($"|logged / per-token loss - 1|: faulty median {gaps.Order().ElementAt(gaps.Length / 2):E2} (min {gaps.Min():E2}); healthy max {healthy.Max(s => Math.Abs(s.Loss / s.TokenMeanLoss!.Value - 1)):E2}; " +
                          $"step-1 gradient norm {faulty[0].GradNorm:F4} vs {healthy[0].GradNorm:F4} ({gradientGap:P2} apart)");
+        // Healthy: the logged loss is the per-token loss up to float rounding (3e-8). Faulty: microbatches of one pair
+        // hold 3 to 25 response tokens, so their means weigh tokens very unequally (a median gap of 1.4%, and 15%
+        // in the first step's gradient norm).
         Assert.All(healthy, s => Assert.Equal(1.0, s.Loss / s.TokenMeanLoss!.Value, 5));
         Assert.True(gaps.Order().ElementAt(gaps.Length / 2) > 1e-3);
         Assert.True(gradientGap > 0.01);
