@@ -22,7 +22,8 @@ public static class RunCommand
         var timeout = new Option<int>("--cell-timeout") { Description = "Seconds a single cell may run before its notebook is stopped (default 300: the longest training cell takes about a minute on 2 cores).", DefaultValueFactory = _ => 300 };
         var jobs = new Option<int>("--jobs") { Description = "Notebooks run at the same time (default 1: training cells already use both cores of a small machine).", DefaultValueFactory = _ => 1 };
         var parameters = new Option<string[]>("--param") { Description = "name=value overriding a default in each notebook's // parameters cell; repeat for more." };
-        var command = new Command("run", "Run .dib notebooks headless, each in its own process, and write an offline HTML report.") { paths, report, trx, timeout, jobs, parameters };
+        var solutions = new Option<bool>("--solutions") { Description = "Run each notebook with its reference solutions (notebooks/solutions/NAME.dib) in place of the exercise cells." };
+        var command = new Command("run", "Run .dib notebooks headless, each in its own process, and write an offline HTML report.") { paths, report, trx, timeout, jobs, parameters, solutions };
         command.SetAction(parse => CliError.Guard(() =>
         {
             var cellTimeout = parse.GetValue(timeout);
@@ -31,9 +32,10 @@ public static class RunCommand
             if (jobCount < 1) throw new CliError($"--jobs {jobCount} must be at least 1");
             var overrides = parse.GetValue(parameters) ?? [];
             var notebooks = FindNotebooks(parse.GetValue(paths)!).Select(DibParser.Load).ToList();
-            foreach (var notebook in notebooks) RunPlan.Create(notebook, overrides); // rejects malformed --param before anything starts
+            var withSolutions = parse.GetValue(solutions);
+            foreach (var notebook in notebooks) RunPlan.Create(notebook, overrides, withSolutions); // rejects malformed --param or missing solutions before anything starts
             var started = DateTimeOffset.Now;
-            var runs = RunAll(notebooks, overrides, TimeSpan.FromSeconds(cellTimeout), jobCount);
+            var runs = RunAll(notebooks, overrides, TimeSpan.FromSeconds(cellTimeout), jobCount, withSolutions);
             var index = HtmlReport.Write(runs, parse.GetValue(report)!);
             if (parse.GetValue(trx) is { } trxPath) TrxWriter.Write(runs, started, DateTimeOffset.Now, trxPath);
             PrintSummary(runs, index);
@@ -59,7 +61,7 @@ public static class RunCommand
         return files;
     }
 
-    static List<NotebookRun> RunAll(List<Notebook> notebooks, string[] overrides, TimeSpan cellTimeout, int jobs)
+    static List<NotebookRun> RunAll(List<Notebook> notebooks, string[] overrides, TimeSpan cellTimeout, int jobs, bool withSolutions)
     {
         var launcher = SelfLauncher();
         var runs = new NotebookRun[notebooks.Count];
@@ -71,7 +73,7 @@ public static class RunCommand
                 await slots.WaitAsync();
                 try
                 {
-                    runs[i] = await NotebookProcess.RunAsync(notebook, overrides, cellTimeout, launcher, p => report(i, p));
+                    runs[i] = await NotebookProcess.RunAsync(notebook, overrides, cellTimeout, launcher, p => report(i, p), withSolutions);
                     finished(i, runs[i]);
                 }
                 finally { slots.Release(); }

@@ -17,7 +17,8 @@ public static class RunNotebookCommand
     {
         var file = new Argument<string>("file") { Description = "The .dib notebook to run." };
         var parameters = new Option<string[]>("--param") { Description = "name=value overrides for the notebook's // parameters cell." };
-        var command = new Command(Name, "Run one notebook and stream its events (used by nbk run).") { file, parameters };
+        var solutions = new Option<bool>("--solutions") { Description = "Run the reference solutions in place of the exercise cells." };
+        var command = new Command(Name, "Run one notebook and stream its events (used by nbk run).") { file, parameters, solutions };
         command.Hidden = true;
         command.SetAction(parse =>
         {
@@ -25,7 +26,7 @@ public static class RunNotebookCommand
             // anything written outside a cell (a background thread, a library's log line) goes to stderr.
             var protocol = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
             Console.SetOut(Console.Error);
-            NotebookChild.RunAsync(parse.GetValue(file)!, parse.GetValue(parameters) ?? [], protocol).GetAwaiter().GetResult();
+            NotebookChild.RunAsync(parse.GetValue(file)!, parse.GetValue(parameters) ?? [], parse.GetValue(solutions), protocol).GetAwaiter().GetResult();
             return 0;
         });
         return command;

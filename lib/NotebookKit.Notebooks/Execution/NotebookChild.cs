@@ -8,11 +8,12 @@ namespace NotebookKit.Notebooks.Execution;
 /// </summary>
 public static class NotebookChild
 {
-    /// <summary>Runs the notebook at <paramref name="path"/> with the given <c>--param</c> values, writing protocol lines to <paramref name="protocol"/>.</summary>
-    public static async Task RunAsync(string path, IReadOnlyList<string> parameters, TextWriter protocol)
+    /// <summary>Runs the notebook at <paramref name="path"/> with the given <c>--param</c> values (and its reference
+    /// solutions in place of the exercise cells when <paramref name="withSolutions"/>), writing protocol lines to <paramref name="protocol"/>.</summary>
+    public static async Task RunAsync(string path, IReadOnlyList<string> parameters, bool withSolutions, TextWriter protocol)
     {
         var notebook = DibParser.Load(path);
-        var plan = RunPlan.Create(notebook, parameters);
+        var plan = RunPlan.Create(notebook, parameters, withSolutions);
         var gate = new object();
         void Send(ChildEvent e)
         {

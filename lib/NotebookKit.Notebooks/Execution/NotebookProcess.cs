@@ -35,9 +35,10 @@ public static class NotebookProcess
     /// <param name="cellTimeout">Longest a single cell may take; the process start gets <see cref="StartupLimit"/> when that is longer.</param>
     /// <param name="launcher">How to start the process.</param>
     /// <param name="progress">Called as cells start.</param>
-    public static async Task<NotebookRun> RunAsync(Notebook notebook, IReadOnlyList<string> parameters, TimeSpan cellTimeout, ChildLauncher launcher, Action<NotebookProgress>? progress = null)
+    /// <param name="withSolutions">Run the reference solutions in place of the exercise cells (see <see cref="RunPlan.Create"/>).</param>
+    public static async Task<NotebookRun> RunAsync(Notebook notebook, IReadOnlyList<string> parameters, TimeSpan cellTimeout, ChildLauncher launcher, Action<NotebookProgress>? progress = null, bool withSolutions = false)
     {
-        var plan = RunPlan.Create(notebook, parameters);
+        var plan = RunPlan.Create(notebook, parameters, withSolutions);
         var results = plan.Select(NotebookRun.InitialResult).ToArray();
         var outputs = new List<CellOutput>();
         var stderr = new Queue<string>();
@@ -51,6 +52,7 @@ public static class NotebookProcess
         foreach (var a in launcher.Arguments) start.ArgumentList.Add(a);
         start.ArgumentList.Add(notebook.Path);
         foreach (var p in parameters) { start.ArgumentList.Add("--param"); start.ArgumentList.Add(p); }
+        if (withSolutions) start.ArgumentList.Add("--solutions");
 
         var clock = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start };

@@ -70,3 +70,20 @@ public class CheckerTests
         Assert.Contains("make 72 sequences per update", AccumulationExercise.Check(96, 12, 96_000, 6, 1000).Message);
     }
 }
+
+public class SftMaskCheckerTests
+{
+    // Prompt "ab" and response "cd" as characters: ids a b c d, 3 target positions.
+    // Position 0 (input a) predicts b (prompt): masked. Position 1 (input b) predicts c, the first response token: counts.
+    static readonly NotebookKit.Data.SftExample Example = new("ab", "cd");
+    static int[] Encode(string text) => text.Select(c => c - 'a').ToArray();
+
+    [Fact]
+    public void Reference_starter_and_typical_mistakes()
+    {
+        Assert.True(SftMaskExercise.Check(Example, Encode, [1, 2]).Passed);
+        Assert.StartsWith("Not answered yet", SftMaskExercise.Check(Example, Encode, []).Message);
+        Assert.Contains("you counted every position", SftMaskExercise.Check(Example, Encode, [0, 1, 2]).Message);
+        Assert.Contains("predicts the FIRST response token", SftMaskExercise.Check(Example, Encode, [2]).Message);
+    }
+}
