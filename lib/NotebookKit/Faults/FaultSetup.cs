@@ -7,8 +7,8 @@ namespace NotebookKit.Faults;
 /// <summary>
 /// What a fault needs around it before it can show: accumulation for the accumulation faults, dropout for
 /// evaluation in training mode, several ranks for repeated shards, fp16 with overflows for uncounted skips.
-/// Applied by <c>nbk train --fault</c> so every fault runs from its name alone; settings the user already
-/// chose are kept.
+/// Applied by <c>nbk train --fault</c> so every fault runs from its name alone. Accumulation, dropout and ranks
+/// are only raised from their defaults (a user's own choice is kept); uncounted skips always gets its fp16 setup.
 /// </summary>
 public static class FaultSetup
 {
