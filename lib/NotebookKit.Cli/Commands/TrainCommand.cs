@@ -121,6 +121,8 @@ public static class TrainCommand
         var tensorboard = new Option<string?>("--tensorboard") { Description = "write TensorBoard event files into this folder" };
         var command = new Command("train", "Train a tiny GPT on a text file; prints val_loss=<value> last.") { data, sft, fault, timeline, tensorboard };
         flags.AddTo(command);
+        var checkpointFlags = new TrainCheckpoints();
+        checkpointFlags.AddTo(command);
         command.SetAction(parse => CliError.Guard(() =>
         {
             if (parse.GetValue(fault) == "list")
@@ -129,6 +131,7 @@ public static class TrainCommand
                 return 0;
             }
             var loopFault = LoopFaultNames.Parse(parse.GetValue(fault)!);
+            var checkpoints = checkpointFlags.Read(parse);
             var pairs = parse.GetValue(sft) || FaultSetup.NeedsSftData(loopFault) ? SftSplit.Of(LoadPairs(parse.GetValue(data))) : null;
             var (text, validation, floor) = pairs is null ? LoadText(parse.GetValue(data)) : (PairsText(pairs.Train), PairsText(pairs.Validation), null);
             var tokenizer = CharTokenizer.FromText(text + validation);
@@ -140,23 +143,40 @@ public static class TrainCommand
             Console.WriteLine($"model: {model.Layers} layers, {model.Heads} heads, width {model.Embd}, block {model.BlockSize}, vocabulary {model.VocabSize}, {model.ParameterCount:N0} parameters, dropout {model.Dropout}");
             Console.WriteLine($"training: {config.MaxIters} steps of {config.TokensPerStep(model.BlockSize):N0} tokens (batch {config.BatchSize} x block {model.BlockSize} x accumulation {config.Accumulation} x ranks {config.Ranks}), precision {config.Precision}{(pairs is null ? "" : ", on prompt/response pairs")}");
             if (loopFault != LoopFault.None)
-                Console.WriteLine($"fault: {loopFault.Name()}, a broken loop on purpose{(FaultSetup.NeedsResume(loopFault) ? $", resumed after step {config.MaxIters / 2}" : "")}");
-            using var trainer = pairs is null
+                Console.WriteLine($"fault: {loopFault.Name()}, a broken loop on purpose{(FaultSetup.NeedsResume(loopFault) ? $", resumed from a checkpoint after step {config.MaxIters / 2}" : "")}");
+            Trainer Build() => pairs is null
                 ? new Trainer(model, config, split!, device, entropyFloor: floor)
                 : new Trainer(model, config, pairs, tokenizer.Encode, device);
-            Run(trainer);
-
-            var log = trainer.Log;
-            if (parse.GetValue(timeline) is { } csv)
+            var trainer = Build();
+            try
             {
-                log.WriteCsv(csv);
-                RunInfo.From(model, config, sftData: pairs is not null).Save(RunInfo.SidecarPath(csv));
+                if (checkpoints.Start(trainer, tokenizer.Alphabet) is { } resumed) Console.WriteLine(resumed);
+                string? Save() => checkpoints.AfterStep(trainer, tokenizer.Alphabet);
+                // The resume faults stop halfway and continue from a checkpoint, restored as the fault says.
+                if (FaultSetup.NeedsResume(loopFault) && trainer.StepCount < config.MaxIters / 2)
+                {
+                    Run(trainer, Save, config.MaxIters / 2 - trainer.StepCount);
+                    trainer = ResumeDrill.Resume(trainer, Build, tokenizer.Alphabet);
+                }
+                Run(trainer, Save);
+                if (checkpoints.Finish(trainer, tokenizer.Alphabet) is { } last) Console.WriteLine($"checkpoint {last}");
+
+                var log = trainer.Log;
+                if (parse.GetValue(timeline) is { } csv)
+                {
+                    log.WriteCsv(csv);
+                    RunInfo.From(model, config, sftData: pairs is not null).Save(RunInfo.SidecarPath(csv));
+                }
+                if (parse.GetValue(tensorboard) is { } folder) TensorBoardExport.Write(log, folder);
+                var val = log.LastValLoss ?? trainer.Evaluate();
+                if (floor is { } f) Console.WriteLine($"entropy floor {f:F4} nats/char; validation is {100 * (val / f - 1):F1}% above it");
+                Console.WriteLine($"val_loss={val.ToString("R", CultureInfo.InvariantCulture)}");
+                return 0;
             }
-            if (parse.GetValue(tensorboard) is { } folder) TensorBoardExport.Write(log, folder);
-            var val = log.LastValLoss ?? trainer.Evaluate();
-            if (floor is { } f) Console.WriteLine($"entropy floor {f:F4} nats/char; validation is {100 * (val / f - 1):F1}% above it");
-            Console.WriteLine($"val_loss={val.ToString("R", CultureInfo.InvariantCulture)}");
-            return 0;
+            finally
+            {
+                trainer.Dispose();
+            }
         }));
         return command;
     }
@@ -172,28 +192,36 @@ public static class TrainCommand
         return split;
     }
 
-    /// <summary>Runs the trainer to its end with a progress bar (or a line per evaluation when output is redirected).</summary>
-    static void Run(Trainer trainer)
+    /// <summary>
+    /// Runs the trainer to its end, or <paramref name="steps"/> more steps, with a progress bar (or a line per evaluation
+    /// when output is redirected), calling <paramref name="save"/> after every step; it returns the path of a checkpoint it wrote, or null.
+    /// </summary>
+    static void Run(Trainer trainer, Func<string?> save, int? steps = null)
     {
-        // ResumeDrill.Train runs straight through, except for the resume faults, which stop and resume halfway.
+        var from = trainer.StepCount;
         void Line(StepRecord s) => Console.WriteLine(
             $"step {s.Step,5}  loss {s.Loss:F4}  val {s.ValLoss:F4}  lr {s.LearningRate:E2}  grad norm {s.GradNorm:F3}  {s.TokensPerSecond:N0} tok/s  MFU {s.Mfu:P1}");
         if (Console.IsOutputRedirected)
         {
-            ResumeDrill.Train(trainer, s => { if (s.ValLoss is not null) Line(s); });
+            trainer.Train(steps, s =>
+            {
+                if (s.ValLoss is not null) Line(s);
+                if (save() is { } path) Console.WriteLine($"checkpoint {path}");
+            });
             return;
         }
         AnsiConsole.Progress().AutoClear(true).Start(context =>
         {
             var task = context.AddTask("training", maxValue: trainer.Config.MaxIters);
-            ResumeDrill.Train(trainer, s =>
+            trainer.Train(steps, s =>
             {
                 task.Description = $"loss {s.Loss:F3}  {s.TokensPerSecond:N0} tok/s";
                 task.Value = s.Step;
+                if (save() is { } path) task.Description += $"  saved {Path.GetFileName(path)}";
                 if (s.ValLoss is not null) context.Refresh();
             });
         });
-        foreach (var s in trainer.Log.Steps.Where(s => s.ValLoss is not null)) Line(s);
+        foreach (var s in trainer.Log.Steps.Where(s => s.Step > from && s.ValLoss is not null)) Line(s);
     }
 
     /// <summary>The training text, the validation text and the entropy floor when known.</summary>

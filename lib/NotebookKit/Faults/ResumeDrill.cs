@@ -1,48 +1,65 @@
-using NotebookKit.Runtime;
+using NotebookKit.Checkpoints;
+using NotebookKit.Telemetry;
 using NotebookKit.Training;
 
 namespace NotebookKit.Faults;
 
 /// <summary>
-/// A restart in the middle of a run, done in place: the trainer keeps what a checkpoint restored and
-/// loses what it did not, exactly as a fresh process would. The weights and the optimizer's moments
-/// always survive (they are the same objects); what the resume faults leave out goes back to the value
-/// a fresh start has.
+/// A restart in the middle of a run, through a real checkpoint: save, throw the trainer away, build a fresh one
+/// and restore it with the <see cref="ResumeOptions"/> its fault names (<see cref="ResumeOptions.For"/>), exactly
+/// what a new process resuming the run would do. Healthy runs restore everything and continue bit for bit.
 /// </summary>
 public static class ResumeDrill
 {
     /// <summary>
-    /// Resumes <paramref name="trainer"/> as its <see cref="TrainConfig.Fault"/> says. Healthy (any fault but
-    /// the two resume faults): everything was restored, nothing changes, the run continues exactly.
-    /// <see cref="LoopFault.ResumeWithoutScheduler"/>: the schedule position restarts at 0, so warmup runs again.
-    /// <see cref="LoopFault.ResumeWithoutRngState"/>: torch's generator is reseeded with the run's seed and every
-    /// data source goes back to its first batch, so batches and dropout masks repeat from the start.
+    /// Trains the run <paramref name="build"/> makes to its end. For <see cref="LoopFault.ResumeWithoutScheduler"/> and
+    /// <see cref="LoopFault.ResumeWithoutRngState"/> it stops after half of <see cref="TrainConfig.MaxIters"/> and
+    /// continues in a trainer resumed from a checkpoint (see <see cref="Resume"/>), so one call reproduces any fault.
     /// </summary>
-    public static void Resume(Trainer trainer)
+    /// <param name="build">Builds the run's trainer; called again for the resume.</param>
+    /// <param name="vocabulary">The tokenizer's alphabet, saved with the checkpoint and checked on restore.</param>
+    /// <param name="onStep">Called after every step.</param>
+    /// <returns>The trainer that finished the run (its log holds every step); the caller disposes it.</returns>
+    public static Trainer Train(Func<Trainer> build, string vocabulary, Action<StepRecord>? onStep = null)
     {
-        switch (trainer.Config.Fault)
+        var trainer = build();
+        if (FaultSetup.NeedsResume(trainer.Config.Fault))
         {
-            case LoopFault.ResumeWithoutScheduler:
-                trainer.SchedulerPosition = 0;
-                break;
-            case LoopFault.ResumeWithoutRngState:
-                Workbench.Seed(trainer.Config.Seed);
-                foreach (var source in trainer.Samplers) source.Restore(source.State with { Drawn = 0 });
-                break;
+            trainer.Train(trainer.Config.MaxIters / 2, onStep);
+            trainer = Resume(trainer, build, vocabulary);
         }
+        trainer.Train(onStep: onStep);
+        return trainer;
     }
 
     /// <summary>
-    /// Trains to <see cref="TrainConfig.MaxIters"/>, resuming halfway through when the fault is a resume fault,
-    /// so one call reproduces any fault end to end.
+    /// Saves <paramref name="trainer"/> as a checkpoint in a temporary folder, disposes it, and restores a fresh
+    /// <paramref name="build"/>() from the checkpoint with the options of its <see cref="TrainConfig.Fault"/>.
+    /// The folder is deleted afterwards.
     /// </summary>
-    public static Telemetry.RunLog Train(Trainer trainer, Action<Telemetry.StepRecord>? onStep = null)
+    /// <returns>The resumed trainer; the caller disposes it.</returns>
+    public static Trainer Resume(Trainer trainer, Func<Trainer> build, string vocabulary)
     {
-        if (FaultSetup.NeedsResume(trainer.Config.Fault))
+        var directory = Directory.CreateTempSubdirectory("nbk-resume-").FullName;
+        try
         {
-            trainer.Train(trainer.Config.MaxIters / 2 - trainer.StepCount, onStep);
-            Resume(trainer);
+            string checkpoint;
+            using (trainer) checkpoint = Checkpoint.Save(trainer, directory, vocabulary);
+            var resumed = build();
+            try
+            {
+                Checkpoint.Restore(resumed, checkpoint, vocabulary, ResumeOptions.For(resumed.Config.Fault));
+                return resumed;
+            }
+            catch
+            {
+                resumed.Dispose();
+                throw;
+            }
         }
-        return trainer.Train(onStep: onStep);
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }

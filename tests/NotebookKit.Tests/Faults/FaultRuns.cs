@@ -58,10 +58,10 @@ static class FaultRuns
     {
         if (Cache.TryGetValue(key, out var run)) return run;
         var (model, config) = setup();
-        var trainer = sft
+        Trainer Build() => sft
             ? new Trainer(model, config, SftSplit.Of(Pairs), PairTokenizer.Encode, TorchSharp.torch.CPU, name: key)
             : new Trainer(model, config, TinyRun.Data(), TorchSharp.torch.CPU, name: key);
-        var log = ResumeDrill.Train(trainer);
-        return Cache[key] = new Run(trainer, log, RunInfo.From(model, config, sft));
+        var trainer = ResumeDrill.Train(Build, sft ? PairTokenizer.Alphabet : TinyRun.Alphabet);
+        return Cache[key] = new Run(trainer, trainer.Log, RunInfo.From(model, config, sft));
     }
 }
