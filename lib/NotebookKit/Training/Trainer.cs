@@ -139,6 +139,7 @@ public sealed class Trainer : IDisposable
         var lr = Config.Schedule.At(SchedulerPosition);
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
         var gradNormAtStep = finite ? GlobalNorm(parameters) : double.NaN;
+        var lossScale = _precision.LossScale;
         if (finite)
         {
             Optimizer.step();
@@ -169,7 +170,7 @@ public sealed class Trainer : IDisposable
             Skipped: !finite && fault != LoopFault.UncountedSkips,
             OptimizerStep: OptimizerSteps,
             GradNormAtStep: gradNormAtStep,
-            LossScale: _precision.LossScale);
+            LossScale: lossScale);
         Log.Add(record);
         return record;
     }
@@ -209,17 +210,14 @@ public sealed class Trainer : IDisposable
         return Log;
     }
 
-    void ZeroGrad()
-    {
-        Optimizer.zero_grad();
-        _precision.ZeroGrad();
-    }
+    // The plan clears every gradient the optimizer could see (the masters' too), so the optimizer's own zero_grad would only repeat it.
+    void ZeroGrad() => _precision.ZeroGrad();
 
     static double GlobalNorm(IReadOnlyList<Parameter> parameters)
     {
         var norms = parameters.Select(p => p.grad).OfType<Tensor>().Select(g => g.norm()).ToArray();
         if (norms.Length == 0) return 0;
-        return stack(norms).norm().item<float>();
+        return stack(norms).norm().to(ScalarType.Float64).item<double>();
     }
 
     /// <summary>Frees the model copy, the optimizer state and the model.</summary>
