@@ -54,6 +54,19 @@ public sealed record BenchmarkResult(
     /// <summary>Library over bare: 1 means the library's telemetry and structure cost nothing.</summary>
     public double Ratio => LibraryTokensPerSecond / BareTokensPerSecond;
 
+    /// <summary>
+    /// Median over timed windows of library over bare within each pair of neighbouring windows: steadier than
+    /// <see cref="Ratio"/> when the machine's load drifts, because each pair ran under nearly the same load.
+    /// </summary>
+    public double PairedRatio
+    {
+        get
+        {
+            var bare = Windows.Where(w => w.Loop == "bare" && w.Index > 0).ToDictionary(w => w.Index, w => w.TokensPerSecond);
+            return MedianOf(Windows.Where(w => w.Loop == "library" && w.Index > 0).Select(w => w.TokensPerSecond / bare[w.Index]));
+        }
+    }
+
     /// <summary>Model FLOPs utilisation of the library loop against <see cref="PeakGflops"/>.</summary>
     public double LibraryMfu => FlopsPerToken * LibraryTokensPerSecond / (PeakGflops * 1e9);
 
@@ -66,13 +79,15 @@ public sealed record BenchmarkResult(
     /// <summary>One line of key=value pairs for scripts; the first five keys are fixed in name and order.</summary>
     public string MachineLine => string.Create(CultureInfo.InvariantCulture,
         $"library_tokens_per_s={LibraryTokensPerSecond:F0} bare_tokens_per_s={BareTokensPerSecond:F0} ratio={Ratio:F3} " +
-        $"library_mfu={LibraryMfu:F3} peak_gflops={PeakGflops:F1} bare_mfu={BareMfu:F3} peak_rss_mib={PeakRssBytes / 1048576.0:F0}");
+        $"library_mfu={LibraryMfu:F3} peak_gflops={PeakGflops:F1} bare_mfu={BareMfu:F3} paired_ratio={PairedRatio:F3} peak_rss_mib={PeakRssBytes / 1048576.0:F0}");
 
-    double Median(string loop)
+    double Median(string loop) => MedianOf(Windows.Where(w => w.Loop == loop && w.Index > 0).Select(w => w.TokensPerSecond));
+
+    static double MedianOf(IEnumerable<double> values)
     {
-        var rates = Windows.Where(w => w.Loop == loop && w.Index > 0).Select(w => w.TokensPerSecond).Order().ToArray();
-        var mid = rates.Length / 2;
-        return rates.Length % 2 == 1 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
+        var sorted = values.Order().ToArray();
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 }
 

@@ -20,6 +20,9 @@ public class LoopBenchmarkTests
         Assert.Equal(library[1], result.LibraryTokensPerSecond);
         Assert.Equal(result.LibraryTokensPerSecond / result.BareTokensPerSecond, result.Ratio, 12);
         Assert.Equal(TinyRun.Model().FlopsPerToken * result.LibraryTokensPerSecond / (result.PeakGflops * 1e9), result.LibraryMfu, 12);
+        var pairs = Enumerable.Range(1, 3).Select(i => result.Windows.Single(w => w.Loop == "library" && w.Index == i).TokensPerSecond
+                                                  / result.Windows.Single(w => w.Loop == "bare" && w.Index == i).TokensPerSecond).Order().ToArray();
+        Assert.Equal(pairs[1], result.PairedRatio, 12);
         Assert.True(result.PeakRssBytes >= result.Windows.Max(w => w.RssBytes));
         Assert.Matches(@"^library_tokens_per_s=\d+ bare_tokens_per_s=\d+ ratio=\d+\.\d{3} library_mfu=\d+\.\d{3} peak_gflops=\d+\.\d ", result.MachineLine);
     }
