@@ -34,7 +34,8 @@ public sealed record BenchmarkWindow(string Loop, int Index, double TokensPerSec
 /// <param name="Precision">The precision both loops trained in.</param>
 /// <param name="Threads">torch's intra-op thread count during the run.</param>
 /// <param name="FlopsPerToken">Model training FLOPs per token (<see cref="ModelConfig.FlopsPerToken"/>).</param>
-/// <param name="PeakGflops">The float32 matmul rate measured in this process (<see cref="MatmulPeak"/>), MFU's denominator.</param>
+/// <param name="PeakGflops">The matmul rate measured in this process in the type forward and backward run in
+/// (<see cref="MatmulPeak"/>, <see cref="PrecisionPlan.ComputeType"/>): MFU's denominator.</param>
 /// <param name="Windows">Every window, warm-up included, in the order they ran.</param>
 /// <param name="PeakRssBytes">The process's peak resident memory: both loops, their optimizers and the runtime together.</param>
 public sealed record BenchmarkResult(
@@ -96,9 +97,9 @@ public sealed record BenchmarkResult(
 /// share the same libtorch, threads and machine load.
 /// </summary>
 /// <remarks>
-/// Both loops are built first, then run in alternating windows (library, bare, library, bare, ...):
-/// a neighbour who starts a build slows both loops' windows near that moment, not one loop's whole
-/// run. Window 0 of each is an untimed warm-up (allocator pools, first-touch pages, the first
+/// Both loops are built first, then run in alternating windows (library, bare, bare, library,
+/// library, bare, ...): a neighbour who starts a build slows both loops' windows near that moment,
+/// not one loop's whole run, and neither loop always goes first. Window 0 of each is an untimed warm-up (allocator pools, first-touch pages, the first
 /// optimizer step creating AdamW's state). Evaluation is switched off in the library loop, because
 /// the bare loop has none; everything else of <see cref="Trainer.Step"/> runs as in training.
 /// </remarks>
@@ -122,7 +123,7 @@ public static class LoopBenchmark
             LrDecayIters = config.LrDecayIters ?? config.MaxIters,
             MaxIters = Math.Max(config.MaxIters, steps + 1),
         };
-        var peakGflops = MatmulPeak.Gflops(device);
+        var peakGflops = MatmulPeak.Gflops(device, PrecisionPlan.ComputeType(config.Precision));
         using var library = new Trainer(model, libraryConfig, data, device, "library");
         using var bare = new BareLoop(model, libraryConfig, data.Train, device);
         var tokensPerStep = bare.TokensPerStep;
@@ -130,10 +131,13 @@ public static class LoopBenchmark
         var windows = new List<BenchmarkWindow>();
         for (var index = 0; index <= settings.Windows; index++)
         {
-            windows.Add(Time("library", index, () => library.Step()));
-            progress?.Invoke(windows[^1]);
-            windows.Add(Time("bare", index, () => bare.Step()));
-            progress?.Invoke(windows[^1]);
+            // Library first in even pairs, bare first in odd ones: whichever runs second finds the caches warm
+            // with the other loop's tensors and the load a moment older, so neither gets that position every time.
+            foreach (var loop in index % 2 == 0 ? ["library", "bare"] : new[] { "bare", "library" })
+            {
+                windows.Add(loop == "library" ? Time(loop, index, () => library.Step()) : Time(loop, index, () => bare.Step()));
+                progress?.Invoke(windows[^1]);
+            }
         }
         return new BenchmarkResult(config.Precision, get_num_threads(), model.FlopsPerToken, peakGflops, windows, PeakRss());
 

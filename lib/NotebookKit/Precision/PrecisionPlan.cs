@@ -37,7 +37,7 @@ public sealed class PrecisionPlan : IDisposable
         Compute = master;
         if (mode is PrecisionMode.Bf16Mixed or PrecisionMode.Fp16Mixed)
         {
-            _copy = makeCopy().to(mode == PrecisionMode.Bf16Mixed ? ScalarType.BFloat16 : ScalarType.Float16);
+            _copy = makeCopy().to(ComputeType(mode));
             foreach (var p in _copy.parameters()) p.requires_grad = true;
             Compute = _copy;
         }
@@ -45,6 +45,14 @@ public sealed class PrecisionPlan : IDisposable
         _compute = Compute.parameters().ToArray();
         RefreshCompute();
     }
+
+    /// <summary>The number type forward and backward run in under <paramref name="mode"/>: float32, bfloat16 or float16.</summary>
+    public static ScalarType ComputeType(PrecisionMode mode) => mode switch
+    {
+        PrecisionMode.Bf16 or PrecisionMode.Bf16Mixed => ScalarType.BFloat16,
+        PrecisionMode.Fp16Mixed => ScalarType.Float16,
+        _ => ScalarType.Float32,
+    };
 
     /// <summary>The mode being carried out.</summary>
     public PrecisionMode Mode { get; }

@@ -59,7 +59,7 @@ public sealed class Trainer : IDisposable
                 ? new WindowSampler(data.Train, model.BlockSize, config.BatchSize, config.Seed, rank: 0, worldSize: config.Ranks)
                 : new WindowSampler(data.Train, model.BlockSize, config.BatchSize, config.Seed, rank, config.Ranks))
             .ToArray();
-        _peakFlops = MatmulPeak.Gflops(_device) * 1e9;
+        _peakFlops = MatmulPeak.Gflops(_device, PrecisionPlan.ComputeType(config.Precision)) * 1e9;
         Log = new RunLog(name, config.ClipNorm > 0 ? config.ClipNorm : null, entropyFloor);
     }
 
