@@ -91,16 +91,7 @@ public sealed class WindowSampler
     {
         var starts = new int[BatchSize];
         for (var i = 0; i < BatchSize; i++)
-            starts[i] = _shardStart + (int)(SplitMix64((ulong)State.Seed ^ SplitMix64((ulong)(batchIndex * BatchSize + i))) % (ulong)_shardStarts);
+            starts[i] = _shardStart + CounterHash.Pick(State.Seed, batchIndex * BatchSize + i, _shardStarts);
         return starts;
-    }
-
-    /// <summary>SplitMix64 finaliser: a well-mixed 64-bit hash, so window positions depend only on (seed, counter).</summary>
-    static ulong SplitMix64(ulong x)
-    {
-        x += 0x9E3779B97F4A7C15UL;
-        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
-        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
-        return x ^ (x >> 31);
     }
 }

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NotebookKit.Notebooks.Execution;
+
+/// <summary>
+/// One line of the stream a notebook process writes to its parent: a cell started, an output was shown
+/// or replaced, a cell ended, the notebook finished. Each line starts with <see cref="Prefix"/> so stray
+/// native output on the same stdout is told apart.
+/// </summary>
+/// <param name="Kind"><c>start</c>, <c>output</c>, <c>end</c> or <c>done</c>.</param>
+/// <param name="Cell">The run-plan index of the cell (start, end).</param>
+/// <param name="Output">The output (output events).</param>
+/// <param name="Result">The cell's outcome (end events).</param>
+public sealed record ChildEvent(string Kind, int Cell = -1, CellOutput? Output = null, CellResult? Result = null)
+{
+    /// <summary>Marks protocol lines (ASCII record separator, then "nbk:").</summary>
+    public const string Prefix = "\u001enbk:";
+
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    /// <summary>The protocol line for this event.</summary>
+    public string ToLine() => Prefix + JsonSerializer.Serialize(this, Json);
+
+    /// <summary>The event a protocol line holds, or null for any other line.</summary>
+    public static ChildEvent? FromLine(string? line) =>
+        line is not null && line.StartsWith(Prefix, StringComparison.Ordinal) ? JsonSerializer.Deserialize<ChildEvent>(line[Prefix.Length..], Json) : null;
+}

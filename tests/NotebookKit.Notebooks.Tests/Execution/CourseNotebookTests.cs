@@ -1,0 +1,51 @@
+using NotebookKit.Notebooks.Execution;
+using NotebookKit.Notebooks.Parsing;
+
+namespace NotebookKit.Notebooks.Tests.Execution;
+
+public class CourseNotebookTests
+{
+    static string[] CourseNotebooks()
+    {
+        var folder = Path.Combine(Nbk.RepositoryRoot(), "notebooks");
+        return Directory.Exists(folder) ? Directory.GetFiles(folder, "*.dib").Order(StringComparer.Ordinal).ToArray() : [];
+    }
+
+    static string FirstError(NotebookRun run) => $"{run.Notebook.Name}: {run.Error ?? run.Results.FirstOrDefault(r => r.Error is not null)?.Error}";
+
+    /// <summary>Every notebook in notebooks/ runs headless and passes with its default parameters, exercises left as the learner finds them.</summary>
+    [Fact]
+    public async Task EveryCourseNotebookRunsAndPasses()
+    {
+        var failures = new List<string>();
+        foreach (var file in CourseNotebooks())
+        {
+            var run = await NotebookProcess.RunAsync(DibParser.Load(file), [], TimeSpan.FromSeconds(300), Nbk.Launcher);
+            if (!run.Passed) failures.Add(FirstError(run));
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// With the reference solutions from notebooks/solutions/ in place of the exercise cells, every notebook
+    /// still passes and every checker it shows says the answer is right: notebook and solutions stay in sync.
+    /// </summary>
+    [Fact]
+    public async Task EveryReferenceSolutionPassesItsCheckerInsideItsNotebook()
+    {
+        var failures = new List<string>();
+        foreach (var file in CourseNotebooks())
+        {
+            var notebook = DibParser.Load(file);
+            var exercises = notebook.Cells.Count(c => c.FirstLine.StartsWith(RunPlan.ExerciseMarker, StringComparison.Ordinal));
+            if (exercises == 0) continue;
+            var run = await NotebookProcess.RunAsync(notebook, [], TimeSpan.FromSeconds(300), Nbk.Launcher, withSolutions: true);
+            var html = run.Outputs.Where(o => o.MimeType == CellOutput.Html).Select(o => o.Text).ToList();
+            var passes = html.Count(h => h.Contains("nbk-feedback pass"));
+            if (!run.Passed) failures.Add(FirstError(run));
+            else if (html.Any(h => h.Contains("nbk-feedback fail"))) failures.Add($"{notebook.Name}: a checker rejected a reference solution");
+            else if (passes < exercises) failures.Add($"{notebook.Name}: {exercises} exercise cells but only {passes} passing checker outputs");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+}
