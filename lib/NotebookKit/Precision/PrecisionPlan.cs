@@ -122,10 +122,15 @@ public sealed class PrecisionPlan : IDisposable
         }
     }
 
-    /// <summary>Clears the gradients of the compute copy and of the masters.</summary>
+    /// <summary>
+    /// Clears the gradients of the compute copy and of the masters. The compute copy's gradients are
+    /// zeroed in place rather than released, as TorchSharp's optimizers do: backward then adds into
+    /// the same buffers every step instead of allocating fresh ones, which on CPU cost 2-3% of a step
+    /// of the default model in page faults (measured with <c>nbk bench</c>).
+    /// </summary>
     public void ZeroGrad()
     {
-        Compute.zero_grad();
+        Compute.zero_grad(set_to_none: false);
         if (_copy is not null)
             foreach (var p in _master) p.grad = null;
     }

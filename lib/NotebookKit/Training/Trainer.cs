@@ -210,7 +210,7 @@ public sealed class Trainer : IDisposable
         return Log;
     }
 
-    // The plan clears every gradient the optimizer could see (the masters' too), so the optimizer's own zero_grad would only repeat it.
+    // The plan zeroes every gradient the optimizer could see (the masters' too), so the optimizer's own zero_grad would only repeat it.
     void ZeroGrad() => _precision.ZeroGrad();
 
     static double GlobalNorm(IReadOnlyList<Parameter> parameters)
