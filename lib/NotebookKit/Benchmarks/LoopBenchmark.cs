@@ -35,7 +35,8 @@ public sealed record BenchmarkWindow(string Loop, int Index, double TokensPerSec
 /// <param name="Threads">torch's intra-op thread count during the run.</param>
 /// <param name="FlopsPerToken">Model training FLOPs per token (<see cref="ModelConfig.FlopsPerToken"/>).</param>
 /// <param name="PeakGflops">The matmul rate measured in this process in the type forward and backward run in
-/// (<see cref="MatmulPeak"/>, <see cref="PrecisionPlan.ComputeType"/>): MFU's denominator.</param>
+/// (<see cref="MatmulPeak"/>, <see cref="PrecisionPlan.ComputeType"/>), the higher of a measurement before and one
+/// after the windows: MFU's denominator.</param>
 /// <param name="Windows">Every window, warm-up included, in the order they ran.</param>
 /// <param name="PeakRssBytes">The process's peak resident memory: both loops, their optimizers and the runtime together.</param>
 public sealed record BenchmarkResult(
@@ -139,6 +140,8 @@ public static class LoopBenchmark
                 progress?.Invoke(windows[^1]);
             }
         }
+        // Measured again after the windows: a peak taken during a neighbour's burst would inflate MFU.
+        peakGflops = Math.Max(peakGflops, MatmulPeak.Measure(device, PrecisionPlan.ComputeType(config.Precision)));
         return new BenchmarkResult(config.Precision, get_num_threads(), model.FlopsPerToken, peakGflops, windows, PeakRss());
 
         BenchmarkWindow Time(string loop, int index, Action step)

@@ -31,7 +31,12 @@ public static class MatmulPeak
         }
     }
 
-    static double Measure(Device device, ScalarType dtype)
+    /// <summary>
+    /// Measures the rate again, bypassing the cache, and returns the new measurement. On a shared
+    /// machine one measurement can land in a neighbour's burst; a benchmark measures before and after
+    /// its runs and keeps the higher.
+    /// </summary>
+    public static double Measure(Device device, ScalarType dtype = ScalarType.Float32)
     {
         using var scope = NewDisposeScope();
         const int n = 1024;

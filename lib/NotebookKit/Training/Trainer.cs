@@ -190,6 +190,8 @@ public sealed class Trainer : IDisposable
         var total = 0.0;
         for (var i = 0; i < Config.EvalIters; i++)
         {
+            // A scope per batch: one scope around the loop would hold every batch's activations until the end (540 MiB for the default model).
+            using var batchScope = NewDisposeScope();
             using var batch = sampler.Next(_device);
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
             total += StepLoss.Sum(logits, batch.Targets).item<float>() / batch.CountedTokens();
