@@ -224,10 +224,10 @@ public static class TrainCommand
         foreach (var s in trainer.Log.Steps.Where(s => s.Step > from && s.ValLoss is not null)) Line(s);
     }
 
-    /// <summary>The training text, the validation text and the entropy floor when known.</summary>
+    /// <summary>The training text, the validation text and the entropy floor when known (also read by <c>nbk bench</c>).</summary>
     /// <remarks>Without --data the bundled corpus is generated in memory: the same bytes as data/train.txt
     /// and data/validation.txt (a test pins this), so nbk train needs no working directory.</remarks>
-    static (string Train, string Validation, double? Floor) LoadText(string? path)
+    internal static (string Train, string Validation, double? Floor) LoadText(string? path)
     {
         if (path is null)
             return (OpsLogCorpus.Train().Text, OpsLogCorpus.Validation().Text, OpsLogCorpus.EntropyFloor);

@@ -11,7 +11,7 @@ namespace NotebookKit.Telemetry;
 /// <param name="GradNorm">Global gradient norm before clipping, measured after the last microbatch.</param>
 /// <param name="Clipped">Whether clipping scaled the gradients down.</param>
 /// <param name="TokensPerSecond">Target tokens per second of wall time for this step.</param>
-/// <param name="Mfu">Model FLOPs utilisation: model FLOPs per second over the measured matmul peak.</param>
+/// <param name="Mfu">Model FLOPs utilisation: model FLOPs per second over the matmul peak measured in the type forward and backward run in.</param>
 /// <param name="Skipped">The optimizer did not update the weights this step (an overflow in fp16).</param>
 /// <param name="OptimizerStep">How many optimizer updates have been made, this one included: the counter the schedule follows.</param>
 /// <param name="GradNormAtStep">Gradient norm the optimizer actually saw when it stepped (after clipping, and after anything

@@ -108,7 +108,7 @@ public sealed class Trainer : IDisposable
         _sources = Enumerable.Range(0, config.Ranks)
             .Select(rank => trainSource(config.Fault == LoopFault.RepeatedShards ? 0 : rank))
             .ToArray();
-        _peakFlops = MatmulPeak.Gflops(_device) * 1e9;
+        _peakFlops = MatmulPeak.Gflops(_device, PrecisionPlan.ComputeType(config.Precision)) * 1e9;
         Log = new RunLog(name, config.ClipNorm > 0 ? config.ClipNorm : null, entropyFloor);
     }
 
@@ -207,6 +207,7 @@ public sealed class Trainer : IDisposable
         var lr = Config.Schedule.At(SchedulerPosition);
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
         var gradNormAtStep = finite ? GlobalNorm(parameters) : double.NaN;
+        var lossScale = _precision.LossScale;
         if (finite)
         {
             Optimizer.step();
@@ -238,7 +239,7 @@ public sealed class Trainer : IDisposable
             Skipped: !finite && fault != LoopFault.UncountedSkips,
             OptimizerStep: OptimizerSteps,
             GradNormAtStep: gradNormAtStep,
-            LossScale: _precision.LossScale,
+            LossScale: lossScale,
             TokenMeanLoss: lossSumTotal.item<double>() / stepTargets,
             ValLossRepeat: evaluate ? Evaluate() : null,
             RankOverlap: DataTrace.RankOverlap(keysPerRank),
@@ -264,6 +265,8 @@ public sealed class Trainer : IDisposable
         var total = 0.0;
         for (var i = 0; i < Config.EvalIters; i++)
         {
+            // A scope per batch: one scope around the loop would hold every batch's activations until the end (540 MiB for the default model).
+            using var batchScope = NewDisposeScope();
             using var batch = _validation.Next(_device);
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
             total += StepLoss.Sum(logits, batch.Targets).item<float>() / batch.CountedTokens();
@@ -284,11 +287,8 @@ public sealed class Trainer : IDisposable
         return Log;
     }
 
-    void ZeroGrad()
-    {
-        Optimizer.zero_grad();
-        _precision.ZeroGrad();
-    }
+    // The plan zeroes every gradient the optimizer could see (the masters' too), so the optimizer's own zero_grad would only repeat it.
+    void ZeroGrad() => _precision.ZeroGrad();
 
     static double GlobalNorm(IEnumerable<Parameter> parameters)
     {
