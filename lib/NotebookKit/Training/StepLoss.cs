@@ -22,6 +22,11 @@ public static class StepLoss
         F.cross_entropy(logits.to(ScalarType.Float32).view(-1, logits.shape[2]), targets.view(-1),
             ignore_index: Batch.IgnoreIndex, reduction: nn.Reduction.Sum);                                     // ()
 
+    /// <summary>Cross-entropy at every position, (B, T) float32, zero where the target is <see cref="Batch.IgnoreIndex"/>.</summary>
+    public static Tensor PerPosition(Tensor logits, Tensor targets) =>
+        F.cross_entropy(logits.to(ScalarType.Float32).view(-1, logits.shape[2]), targets.view(-1),
+            ignore_index: Batch.IgnoreIndex, reduction: nn.Reduction.None).view(targets.shape);               // (B, T)
+
     /// <summary>
     /// The loss one microbatch backpropagates. Healthy: its summed loss over the target tokens of the
     /// whole step (every microbatch of every rank), so the microbatches' gradients add up to the full
