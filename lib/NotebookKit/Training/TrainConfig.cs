@@ -62,7 +62,8 @@ public sealed record TrainConfig(
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate {LearningRate} must be positive, e.g. --lr 1e-3");
         if (MinLearningRate < 0 || MinLearningRate > LearningRate) throw new ArgumentException($"minimum learning rate {MinLearningRate} must be between 0 and the peak {LearningRate}");
         if (WarmupIters < 0) throw new ArgumentException($"warmup {WarmupIters} must not be negative");
-        if ((LrDecayIters ?? MaxIters) < WarmupIters) throw new ArgumentException($"lr decay iters {LrDecayIters ?? MaxIters} end before warmup {WarmupIters} does");
+        if ((LrDecayIters ?? MaxIters) < WarmupIters)
+            throw new ArgumentException($"warmup of {WarmupIters} steps does not fit before the decay ends at step {LrDecayIters ?? MaxIters}: use --warmup {(LrDecayIters ?? MaxIters) / 10} or raise --iters / --lr-decay-iters");
         if (WeightDecay < 0) throw new ArgumentException($"weight decay {WeightDecay} must not be negative");
         if (Beta1 is < 0 or >= 1) throw new ArgumentException($"beta1 {Beta1} must be in [0, 1)");
         if (Beta2 is < 0 or >= 1) throw new ArgumentException($"beta2 {Beta2} must be in [0, 1)");
