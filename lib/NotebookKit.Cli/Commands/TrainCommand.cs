@@ -110,8 +110,11 @@ public static class TrainCommand
         var tensorboard = new Option<string?>("--tensorboard") { Description = "write TensorBoard event files into this folder" };
         var command = new Command("train", "Train a tiny GPT on a text file; prints val_loss=<value> last.") { data, timeline, tensorboard };
         flags.AddTo(command);
+        var checkpointFlags = new TrainCheckpoints();
+        checkpointFlags.AddTo(command);
         command.SetAction(parse => CliError.Guard(() =>
         {
+            var checkpoints = checkpointFlags.Read(parse);
             var (text, validation, floor) = LoadText(parse.GetValue(data));
             var tokenizer = CharTokenizer.FromText(text + validation);
             var split = new TokenSplit(tokenizer.Encode(text), tokenizer.Encode(validation));
@@ -127,7 +130,9 @@ public static class TrainCommand
             Console.WriteLine($"model: {model.Layers} layers, {model.Heads} heads, width {model.Embd}, block {model.BlockSize}, vocabulary {model.VocabSize}, {model.ParameterCount:N0} parameters");
             Console.WriteLine($"training: {config.MaxIters} steps of {config.TokensPerStep(model.BlockSize):N0} tokens (batch {config.BatchSize} x block {model.BlockSize} x accumulation {config.Accumulation}), precision {parse.GetValue(flags.Precision)}");
             using var trainer = new Trainer(model, config, split, device, entropyFloor: floor);
-            Run(trainer);
+            if (checkpoints.Start(trainer, tokenizer.Alphabet) is { } resumed) Console.WriteLine(resumed);
+            Run(trainer, () => checkpoints.AfterStep(trainer, tokenizer.Alphabet));
+            if (checkpoints.Finish(trainer, tokenizer.Alphabet) is { } last) Console.WriteLine($"checkpoint {last}");
 
             var log = trainer.Log;
             if (parse.GetValue(timeline) is { } csv) log.WriteCsv(csv);
@@ -140,14 +145,21 @@ public static class TrainCommand
         return command;
     }
 
-    /// <summary>Runs the trainer to its end with a progress bar (or a line per evaluation when output is redirected).</summary>
-    static void Run(Trainer trainer)
+    /// <summary>
+    /// Runs the trainer to its end with a progress bar (or a line per evaluation when output is redirected),
+    /// calling <paramref name="save"/> after every step; it returns the path of a checkpoint it wrote, or null.
+    /// </summary>
+    static void Run(Trainer trainer, Func<string?> save)
     {
         void Line(StepRecord s) => Console.WriteLine(
             $"step {s.Step,5}  loss {s.Loss:F4}  val {s.ValLoss:F4}  lr {s.LearningRate:E2}  grad norm {s.GradNorm:F3}  {s.TokensPerSecond:N0} tok/s  MFU {s.Mfu:P1}");
         if (Console.IsOutputRedirected)
         {
-            trainer.Train(onStep: s => { if (s.ValLoss is not null) Line(s); });
+            trainer.Train(onStep: s =>
+            {
+                if (s.ValLoss is not null) Line(s);
+                if (save() is { } path) Console.WriteLine($"checkpoint {path}");
+            });
             return;
         }
         AnsiConsole.Progress().AutoClear(true).Start(context =>
@@ -157,6 +169,7 @@ public static class TrainCommand
             {
                 task.Description = $"loss {s.Loss:F3}  {s.TokensPerSecond:N0} tok/s";
                 task.Value = s.Step;
+                if (save() is { } path) task.Description += $"  saved {Path.GetFileName(path)}";
                 if (s.ValLoss is not null) context.Refresh();
             });
         });

@@ -219,7 +219,7 @@ public sealed class Trainer : IDisposable
     {
         var norms = parameters.Select(p => p.grad).OfType<Tensor>().Select(g => g.norm()).ToArray();
         if (norms.Length == 0) return 0;
-        return stack(norms).norm().item<float>();
+        return stack(norms).norm().to_type(ScalarType.Float32).item<float>();
     }
 
     /// <summary>Frees the model copy, the optimizer state and the model.</summary>

@@ -10,12 +10,14 @@ static class TinyRun
 
     public static TokenSplit Data()
     {
-        var alphabet = new string(Text.Distinct().OrderBy(c => c).ToArray());
-        var ids = Enumerable.Repeat(Text, 40).SelectMany(s => s).Select(c => alphabet.IndexOf(c)).ToArray();
+        var ids = Enumerable.Repeat(Text, 40).SelectMany(s => s).Select(c => Alphabet.IndexOf(c)).ToArray();
         return new TokenSplit(ids[..^400], ids[^400..]);
     }
 
-    public static int VocabSize => Text.Distinct().Count();
+    /// <summary>The character vocabulary of <see cref="Text"/>: character i has id i.</summary>
+    public static string Alphabet => new(Text.Distinct().OrderBy(c => c).ToArray());
+
+    public static int VocabSize => Alphabet.Length;
 
     public static ModelConfig Model(double dropout = 0.0) => new(VocabSize, Layers: 2, Heads: 2, Embd: 32, BlockSize: 16, Dropout: dropout);
 
