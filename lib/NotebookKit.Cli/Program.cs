@@ -8,6 +8,8 @@ var root = new RootCommand("nbk: NotebookKit's command line. Runs the course's n
     ParseCommand.Create(),
     TrainCommand.Create(),
     CorpusCommand.Create(),
+    DoctorCommand.Create(),
+    BenchCommand.Create(),
 };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using NotebookKit.Data;
+using NotebookKit.Faults;
 using NotebookKit.Model;
 using NotebookKit.Precision;
 using NotebookKit.Runtime;
@@ -50,6 +52,8 @@ public static class TrainCommand
         public Option<double> Beta2 { get; } = new("--beta2") { Description = "Adam second-moment decay", DefaultValueFactory = _ => TrainDefaults.Beta2 };
         /// <summary>--clip</summary>
         public Option<double> Clip { get; } = new("--clip") { Description = "clip the global gradient norm (0: off)", DefaultValueFactory = _ => TrainDefaults.ClipNorm };
+        /// <summary>--ranks</summary>
+        public Option<int> Ranks { get; } = new("--ranks") { Description = "simulated data-parallel ranks, each on its own shard (one process, gradients summed as an all-reduce would)", DefaultValueFactory = _ => TrainDefaults.Ranks };
         /// <summary>--seed</summary>
         public Option<long> Seed { get; } = new("--seed") { Description = "seed of weights, dropout and data order", DefaultValueFactory = _ => TrainDefaults.Seed };
         /// <summary>--eval-every</summary>
@@ -67,7 +71,7 @@ public static class TrainCommand
         public void AddTo(Command command)
         {
             foreach (var option in new Option[] { Layers, Heads, Embd, Block, Dropout, Batch, Accum, Iters, Lr, MinLr, Warmup, LrDecayIters,
-                         WeightDecay, Beta2, Clip, Seed, EvalEvery, EvalIters, Precision, Threads, Device })
+                         WeightDecay, Beta2, Clip, Ranks, Seed, EvalEvery, EvalIters, Precision, Threads, Device })
                 command.Options.Add(option);
         }
 
@@ -81,7 +85,7 @@ public static class TrainCommand
             LearningRate: parse.GetValue(Lr), MinLearningRate: parse.GetValue(MinLr), WarmupIters: parse.GetValue(Warmup),
             LrDecayIters: parse.GetValue(LrDecayIters), WeightDecay: parse.GetValue(WeightDecay), Beta2: parse.GetValue(Beta2),
             ClipNorm: parse.GetValue(Clip), EvalEvery: parse.GetValue(EvalEvery), EvalIters: parse.GetValue(EvalIters),
-            Seed: parse.GetValue(Seed), Precision: ParsePrecision(parse.GetValue(Precision)!)).Validate();
+            Seed: parse.GetValue(Seed), Precision: ParsePrecision(parse.GetValue(Precision)!), Ranks: parse.GetValue(Ranks)).Validate();
 
         /// <summary>Applies --threads and resolves --device.</summary>
         public TorchSharp.torch.Device Setup(ParseResult parse)
@@ -105,57 +109,101 @@ public static class TrainCommand
     public static Command Create()
     {
         var flags = new Flags();
-        var data = new Option<string?>("--data") { Description = "UTF-8 text file to train on; the last 10% is held out for validation (default: the bundled operations-log corpus)" };
-        var timeline = new Option<string?>("--timeline") { Description = "write the per-step timeline to this CSV file" };
+        var data = new Option<string?>("--data") { Description = "UTF-8 text file to train on; the last 10% is held out for validation (default: the bundled operations-log corpus). With --sft, a JSON Lines file of {\"prompt\", \"response\"} pairs" };
+        var sft = new Option<bool>("--sft") { Description = "fine-tune on prompt/response pairs, counting response tokens only (default pairs: the bundled incident pairs, as data/sft.jsonl)" };
+        var fault = new Option<string>("--fault")
+        {
+            Description = $"break the loop on purpose: one of {string.Join(", ", LoopFaultNames.All)}; 'list' prints them. " +
+                          "Sets up what the fault needs (accumulation, ranks, dropout, fp16, SFT pairs, a resume halfway); nbk doctor names it from --timeline",
+            DefaultValueFactory = _ => LoopFault.None.Name(),
+        };
+        var timeline = new Option<string?>("--timeline") { Description = "write the per-step timeline to this CSV file, and the run's settings beside it (run.csv -> run.run.json) for nbk doctor" };
         var tensorboard = new Option<string?>("--tensorboard") { Description = "write TensorBoard event files into this folder" };
-        var command = new Command("train", "Train a tiny GPT on a text file; prints val_loss=<value> last.") { data, timeline, tensorboard };
+        var command = new Command("train", "Train a tiny GPT on a text file; prints val_loss=<value> last.") { data, sft, fault, timeline, tensorboard };
         flags.AddTo(command);
         var checkpointFlags = new TrainCheckpoints();
         checkpointFlags.AddTo(command);
         command.SetAction(parse => CliError.Guard(() =>
         {
+            if (parse.GetValue(fault) == "list")
+            {
+                foreach (var name in LoopFaultNames.All) Console.WriteLine(name);
+                return 0;
+            }
+            var loopFault = LoopFaultNames.Parse(parse.GetValue(fault)!);
             var checkpoints = checkpointFlags.Read(parse);
-            var (text, validation, floor) = LoadText(parse.GetValue(data));
+            var pairs = parse.GetValue(sft) || FaultSetup.NeedsSftData(loopFault) ? SftSplit.Of(LoadPairs(parse.GetValue(data))) : null;
+            var (text, validation, floor) = pairs is null ? LoadText(parse.GetValue(data)) : (PairsText(pairs.Train), PairsText(pairs.Validation), null);
             var tokenizer = CharTokenizer.FromText(text + validation);
-            var split = new TokenSplit(tokenizer.Encode(text), tokenizer.Encode(validation));
-            var model = flags.Model(parse, tokenizer.VocabSize);
-            var config = flags.Train(parse);
-            if (split.Train.Length < model.BlockSize + 1)
-                throw new CliError($"block size {model.BlockSize} is longer than the training text ({split.Train.Length} characters): use --block {Math.Max(1, split.Train.Length / 4)} or a larger file");
-            if (split.Validation.Length < model.BlockSize + 1)
-                throw new CliError($"the held-out 10% ({split.Validation.Length} characters) is shorter than block size {model.BlockSize} + 1: use a smaller --block or a larger file");
+            var (model, config) = FaultSetup.Apply(loopFault, flags.Model(parse, tokenizer.VocabSize), flags.Train(parse));
+            var split = pairs is null ? TextSplit(tokenizer, text, validation, model) : null;
             var device = flags.Setup(parse);
 
             Console.WriteLine($"{Workbench.Describe()}");
-            Console.WriteLine($"model: {model.Layers} layers, {model.Heads} heads, width {model.Embd}, block {model.BlockSize}, vocabulary {model.VocabSize}, {model.ParameterCount:N0} parameters");
-            Console.WriteLine($"training: {config.MaxIters} steps of {config.TokensPerStep(model.BlockSize):N0} tokens (batch {config.BatchSize} x block {model.BlockSize} x accumulation {config.Accumulation}), precision {parse.GetValue(flags.Precision)}");
-            using var trainer = new Trainer(model, config, split, device, entropyFloor: floor);
-            if (checkpoints.Start(trainer, tokenizer.Alphabet) is { } resumed) Console.WriteLine(resumed);
-            Run(trainer, () => checkpoints.AfterStep(trainer, tokenizer.Alphabet));
-            if (checkpoints.Finish(trainer, tokenizer.Alphabet) is { } last) Console.WriteLine($"checkpoint {last}");
+            Console.WriteLine($"model: {model.Layers} layers, {model.Heads} heads, width {model.Embd}, block {model.BlockSize}, vocabulary {model.VocabSize}, {model.ParameterCount:N0} parameters, dropout {model.Dropout}");
+            Console.WriteLine($"training: {config.MaxIters} steps of {config.TokensPerStep(model.BlockSize):N0} tokens (batch {config.BatchSize} x block {model.BlockSize} x accumulation {config.Accumulation} x ranks {config.Ranks}), precision {config.Precision}{(pairs is null ? "" : ", on prompt/response pairs")}");
+            if (loopFault != LoopFault.None)
+                Console.WriteLine($"fault: {loopFault.Name()}, a broken loop on purpose{(FaultSetup.NeedsResume(loopFault) ? $", resumed from a checkpoint after step {config.MaxIters / 2}" : "")}");
+            Trainer Build() => pairs is null
+                ? new Trainer(model, config, split!, device, entropyFloor: floor)
+                : new Trainer(model, config, pairs, tokenizer.Encode, device);
+            var trainer = Build();
+            try
+            {
+                if (checkpoints.Start(trainer, tokenizer.Alphabet) is { } resumed) Console.WriteLine(resumed);
+                string? Save() => checkpoints.AfterStep(trainer, tokenizer.Alphabet);
+                // The resume faults stop halfway and continue from a checkpoint, restored as the fault says.
+                if (FaultSetup.NeedsResume(loopFault) && trainer.StepCount < config.MaxIters / 2)
+                {
+                    Run(trainer, Save, config.MaxIters / 2 - trainer.StepCount);
+                    trainer = ResumeDrill.Resume(trainer, Build, tokenizer.Alphabet);
+                }
+                Run(trainer, Save);
+                if (checkpoints.Finish(trainer, tokenizer.Alphabet) is { } last) Console.WriteLine($"checkpoint {last}");
 
-            var log = trainer.Log;
-            if (parse.GetValue(timeline) is { } csv) log.WriteCsv(csv);
-            if (parse.GetValue(tensorboard) is { } folder) TensorBoardExport.Write(log, folder);
-            var val = log.LastValLoss ?? trainer.Evaluate();
-            if (floor is { } f) Console.WriteLine($"entropy floor {f:F4} nats/char; validation is {100 * (val / f - 1):F1}% above it");
-            Console.WriteLine($"val_loss={val.ToString("R", CultureInfo.InvariantCulture)}");
-            return 0;
+                var log = trainer.Log;
+                if (parse.GetValue(timeline) is { } csv)
+                {
+                    log.WriteCsv(csv);
+                    RunInfo.From(model, config, sftData: pairs is not null).Save(RunInfo.SidecarPath(csv));
+                }
+                if (parse.GetValue(tensorboard) is { } folder) TensorBoardExport.Write(log, folder);
+                var val = log.LastValLoss ?? trainer.Evaluate();
+                if (floor is { } f) Console.WriteLine($"entropy floor {f:F4} nats/char; validation is {100 * (val / f - 1):F1}% above it");
+                Console.WriteLine($"val_loss={val.ToString("R", CultureInfo.InvariantCulture)}");
+                return 0;
+            }
+            finally
+            {
+                trainer.Dispose();
+            }
         }));
         return command;
     }
 
-    /// <summary>
-    /// Runs the trainer to its end with a progress bar (or a line per evaluation when output is redirected),
-    /// calling <paramref name="save"/> after every step; it returns the path of a checkpoint it wrote, or null.
-    /// </summary>
-    static void Run(Trainer trainer, Func<string?> save)
+    /// <summary>Token ids of the training and validation text, checked against the block size.</summary>
+    static TokenSplit TextSplit(CharTokenizer tokenizer, string text, string validation, ModelConfig model)
     {
+        var split = new TokenSplit(tokenizer.Encode(text), tokenizer.Encode(validation));
+        if (split.Train.Length < model.BlockSize + 1)
+            throw new CliError($"block size {model.BlockSize} is longer than the training text ({split.Train.Length} characters): use --block {Math.Max(1, split.Train.Length / 4)} or a larger file");
+        if (split.Validation.Length < model.BlockSize + 1)
+            throw new CliError($"the held-out 10% ({split.Validation.Length} characters) is shorter than block size {model.BlockSize} + 1: use a smaller --block or a larger file");
+        return split;
+    }
+
+    /// <summary>
+    /// Runs the trainer to its end, or <paramref name="steps"/> more steps, with a progress bar (or a line per evaluation
+    /// when output is redirected), calling <paramref name="save"/> after every step; it returns the path of a checkpoint it wrote, or null.
+    /// </summary>
+    static void Run(Trainer trainer, Func<string?> save, int? steps = null)
+    {
+        var from = trainer.StepCount;
         void Line(StepRecord s) => Console.WriteLine(
             $"step {s.Step,5}  loss {s.Loss:F4}  val {s.ValLoss:F4}  lr {s.LearningRate:E2}  grad norm {s.GradNorm:F3}  {s.TokensPerSecond:N0} tok/s  MFU {s.Mfu:P1}");
         if (Console.IsOutputRedirected)
         {
-            trainer.Train(onStep: s =>
+            trainer.Train(steps, s =>
             {
                 if (s.ValLoss is not null) Line(s);
                 if (save() is { } path) Console.WriteLine($"checkpoint {path}");
@@ -165,7 +213,7 @@ public static class TrainCommand
         AnsiConsole.Progress().AutoClear(true).Start(context =>
         {
             var task = context.AddTask("training", maxValue: trainer.Config.MaxIters);
-            trainer.Train(onStep: s =>
+            trainer.Train(steps, s =>
             {
                 task.Description = $"loss {s.Loss:F3}  {s.TokensPerSecond:N0} tok/s";
                 task.Value = s.Step;
@@ -173,17 +221,23 @@ public static class TrainCommand
                 if (s.ValLoss is not null) context.Refresh();
             });
         });
-        foreach (var s in trainer.Log.Steps.Where(s => s.ValLoss is not null)) Line(s);
+        foreach (var s in trainer.Log.Steps.Where(s => s.Step > from && s.ValLoss is not null)) Line(s);
     }
 
-    /// <summary>The training text, the validation text and the entropy floor when known.</summary>
+    /// <summary>The training text, the validation text and the entropy floor when known (also read by <c>nbk bench</c>).</summary>
     /// <remarks>Without --data the bundled corpus is generated in memory: the same bytes as data/train.txt
     /// and data/validation.txt (a test pins this), so nbk train needs no working directory.</remarks>
-    static (string Train, string Validation, double? Floor) LoadText(string? path)
+    internal static (string Train, string Validation, double? Floor) LoadText(string? path)
     {
         if (path is null)
             return (OpsLogCorpus.Train().Text, OpsLogCorpus.Validation().Text, OpsLogCorpus.EntropyFloor);
         var (train, validation) = TextFile.SplitForValidation(TextFile.ReadCorpus(path));
         return (train, validation, null);
     }
+
+    /// <summary>The prompt/response pairs of --sft: the bundled incident pairs, or a JSON Lines file.</summary>
+    static IReadOnlyList<SftExample> LoadPairs(string? path) => path is null ? OpsLogCorpus.Sft() : SftExample.ReadJsonl(path);
+
+    /// <summary>The characters of some pairs, for building the tokenizer.</summary>
+    static string PairsText(IEnumerable<SftExample> pairs) => string.Concat(pairs.Select(p => p.Prompt + p.Response));
 }

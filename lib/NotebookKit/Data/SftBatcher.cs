@@ -9,7 +9,7 @@ namespace NotebookKit.Data;
 /// <see cref="WindowSampler"/>: batch n depends only on the seed and n, and <see cref="State"/> is
 /// all a checkpoint needs to continue.
 /// </summary>
-public sealed class SftBatcher
+public sealed class SftBatcher : IBatchSource
 {
     readonly ShiftedView[] _views;
     readonly int _padId;
@@ -21,13 +21,15 @@ public sealed class SftBatcher
     /// <param name="batchSize">Examples per batch, B.</param>
     /// <param name="seed">Seed of the example order.</param>
     /// <param name="padId">Input id written into padding positions (their targets are always masked); 0 by default.</param>
+    /// <param name="invertMask">Flip every example's loss mask (<see cref="ShiftedView.WithMaskInverted"/>): the broken loop
+    /// <see cref="Faults.LoopFault.SftMaskInverted"/>, where the prompt is learned and the response masked. False by default.</param>
     /// <exception cref="ArgumentException">No examples, a size is not positive, or an example is longer than the context.</exception>
-    public SftBatcher(IReadOnlyList<SftExample> examples, Func<string, int[]> encode, int blockSize, int batchSize, long seed, int padId = 0)
+    public SftBatcher(IReadOnlyList<SftExample> examples, Func<string, int[]> encode, int blockSize, int batchSize, long seed, int padId = 0, bool invertMask = false)
     {
         if (examples.Count == 0) throw new ArgumentException("no SFT examples: pass at least one prompt/response pair");
         if (blockSize <= 0) throw new ArgumentException($"block size {blockSize} must be positive");
         if (batchSize <= 0) throw new ArgumentException($"batch size {batchSize} must be positive");
-        _views = examples.Select(e => e.ToView(encode)).ToArray();
+        _views = examples.Select(e => e.ToView(encode)).Select(view => invertMask ? view.WithMaskInverted() : view).ToArray();
         for (var i = 0; i < _views.Length; i++)
             if (_views[i].Length > blockSize)
                 throw new ArgumentException($"SFT example {i} ('{examples[i].Prompt}') has {_views[i].Length + 1} tokens, more than block size {blockSize} + 1: shorten it or use a larger --block");
@@ -48,11 +50,16 @@ public sealed class SftBatcher
     /// <summary>Draws the next batch onto <paramref name="device"/>: inputs and masked targets, (B, T) int64 with T the longest example.</summary>
     public Batch Next(Device device)
     {
-        var picks = Enumerable.Range(0, BatchSize)
-            .Select(i => _views[CounterHash.Pick(State.Seed, State.Drawn * BatchSize + i, _views.Length)]).ToArray();
+        var picks = Picks(State.Drawn).Select(i => _views[i]).ToArray();
         State = State with { Drawn = State.Drawn + 1 };
         return Build(picks, _padId, device);
     }
+
+    /// <summary>The indices of the examples the next batch will hold: the same index is the same example.</summary>
+    public long[] PeekKeys() => Array.ConvertAll(Picks(State.Drawn), i => (long)i);
+
+    int[] Picks(long batchIndex) =>
+        Enumerable.Range(0, BatchSize).Select(i => CounterHash.Pick(State.Seed, batchIndex * BatchSize + i, _views.Length)).ToArray();
 
     /// <summary>One batch from the given views, padded to the longest; padding inputs hold <paramref name="padId"/>, padding targets <see cref="Batch.IgnoreIndex"/>.</summary>
     public static Batch Build(IReadOnlyList<ShiftedView> views, int padId, Device device)

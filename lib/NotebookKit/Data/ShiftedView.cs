@@ -35,6 +35,13 @@ public sealed class ShiftedView
     /// <summary>Number of positions T (n - 1).</summary>
     public int Length => Inputs.Length;
 
+    /// <summary>
+    /// The same sequence with the loss mask flipped: positions that counted are masked and masked ones count.
+    /// On an SFT example that trains the prompt and hides the response, the broken loop
+    /// <see cref="Faults.LoopFault.SftMaskInverted"/>; nothing else should call it.
+    /// </summary>
+    public ShiftedView WithMaskInverted() => new([.. Inputs, Targets[^1]], Counted.Select(counted => !counted).ToArray());
+
     /// <summary>Targets with masked positions replaced by <see cref="Batch.IgnoreIndex"/>, ready for cross-entropy.</summary>
     public long[] MaskedTargets() =>
         Targets.Select((target, t) => Counted[t] ? target : Batch.IgnoreIndex).ToArray();

@@ -20,7 +20,7 @@ public sealed record SamplerState(long Seed, int Rank, int WorldSize, long Drawn
 /// bit for bit. With several ranks the stream is cut into <c>worldSize</c> shards and each rank draws
 /// only from its own, so no two ranks ever see the same window.
 /// </remarks>
-public sealed class WindowSampler
+public sealed class WindowSampler : IBatchSource
 {
     readonly long[] _tokens;
     readonly int _shardStart;
@@ -70,6 +70,9 @@ public sealed class WindowSampler
 
     /// <summary>The start offsets of the windows of the next batch, without drawing it.</summary>
     public int[] PeekStarts() => Starts(State.Drawn);
+
+    /// <summary>The window start offsets of the next batch as keys: two ranks drawing the same start draw the same window.</summary>
+    public long[] PeekKeys() => Array.ConvertAll(PeekStarts(), start => (long)start);
 
     /// <summary>Draws the next batch onto <paramref name="device"/>: inputs and targets, (B, T) int64.</summary>
     public Batch Next(Device device)

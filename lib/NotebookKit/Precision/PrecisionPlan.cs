@@ -37,7 +37,7 @@ public sealed class PrecisionPlan : IDisposable
         Compute = master;
         if (mode is PrecisionMode.Bf16Mixed or PrecisionMode.Fp16Mixed)
         {
-            _copy = makeCopy().to(mode == PrecisionMode.Bf16Mixed ? ScalarType.BFloat16 : ScalarType.Float16);
+            _copy = makeCopy().to(ComputeType(mode));
             foreach (var p in _copy.parameters()) p.requires_grad = true;
             Compute = _copy;
         }
@@ -45,6 +45,14 @@ public sealed class PrecisionPlan : IDisposable
         _compute = Compute.parameters().ToArray();
         RefreshCompute();
     }
+
+    /// <summary>The number type forward and backward run in under <paramref name="mode"/>: float32, bfloat16 or float16.</summary>
+    public static ScalarType ComputeType(PrecisionMode mode) => mode switch
+    {
+        PrecisionMode.Bf16 or PrecisionMode.Bf16Mixed => ScalarType.BFloat16,
+        PrecisionMode.Fp16Mixed => ScalarType.Float16,
+        _ => ScalarType.Float32,
+    };
 
     /// <summary>The mode being carried out.</summary>
     public PrecisionMode Mode { get; }
@@ -114,10 +122,15 @@ public sealed class PrecisionPlan : IDisposable
         }
     }
 
-    /// <summary>Clears the gradients of the compute copy and of the masters.</summary>
+    /// <summary>
+    /// Clears the gradients of the compute copy and of the masters. The compute copy's gradients are
+    /// zeroed in place rather than released, as TorchSharp's optimizers do: backward then adds into
+    /// the same buffers every step instead of allocating fresh ones, which on CPU cost 2-3% of a step
+    /// of the default model in page faults (measured with <c>nbk bench</c>).
+    /// </summary>
     public void ZeroGrad()
     {
-        Compute.zero_grad();
+        Compute.zero_grad(set_to_none: false);
         if (_copy is not null)
             foreach (var p in _master) p.grad = null;
     }

@@ -10,7 +10,8 @@ namespace NotebookKit.Telemetry;
 public sealed class RunLog
 {
     /// <summary>The columns every timeline CSV starts with, in this order.</summary>
-    public const string CsvHeader = "step,tokens,loss,val_loss,lr,grad_norm,clipped,tokens_per_s,mfu,skipped,optimizer_step,grad_norm_at_step,loss_scale";
+    public const string CsvHeader = "step,tokens,loss,val_loss,lr,grad_norm,clipped,tokens_per_s,mfu,skipped,optimizer_step,grad_norm_at_step,loss_scale,"
+                                    + "token_mean_loss,val_loss_repeat,rank_overlap,batch_fingerprint,stale_grad_norm";
 
     readonly List<StepRecord> _steps = [];
 
@@ -56,7 +57,8 @@ public sealed class RunLog
         var text = new StringBuilder(CsvHeader).Append('\n');
         foreach (var s in _steps)
             text.AppendJoin(',', s.Step, s.Tokens, R(s.Loss), s.ValLoss is { } v ? R(v) : "", R(s.LearningRate), R(s.GradNorm),
-                    s.Clipped ? 1 : 0, R(s.TokensPerSecond), R(s.Mfu), s.Skipped ? 1 : 0, s.OptimizerStep, R(s.GradNormAtStep), R(s.LossScale))
+                    s.Clipped ? 1 : 0, R(s.TokensPerSecond), R(s.Mfu), s.Skipped ? 1 : 0, s.OptimizerStep, R(s.GradNormAtStep), R(s.LossScale),
+                    Optional(s.TokenMeanLoss), Optional(s.ValLossRepeat), Optional(s.RankOverlap), s.BatchFingerprint ?? "", Optional(s.StaleGradNorm))
                 .Append('\n');
         return text.ToString();
     }
@@ -82,7 +84,10 @@ public sealed class RunLog
                     D(f[4]), D(f[5]), f[6] == "1", D(f[7]), D(f[8]), f[9] == "1",
                     f.Length > 10 ? int.Parse(f[10], CultureInfo.InvariantCulture) : step,
                     f.Length > 11 ? D(f[11]) : D(f[5]),
-                    f.Length > 12 ? D(f[12]) : 1.0));
+                    f.Length > 12 ? D(f[12]) : 1.0,
+                    OptionalAt(f, 13), OptionalAt(f, 14), OptionalAt(f, 15),
+                    f.Length > 16 && f[16].Length > 0 ? f[16] : null,
+                    OptionalAt(f, 17)));
             }
             catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException)
             {
@@ -93,5 +98,7 @@ public sealed class RunLog
     }
 
     static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    static string Optional(double? value) => value is { } v ? R(v) : "";
+    static double? OptionalAt(string[] fields, int index) => fields.Length > index && fields[index].Length > 0 ? D(fields[index]) : null;
     static double D(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
 }

@@ -25,18 +25,21 @@ public static class StepLoss
 
     /// <summary>
     /// The loss one microbatch backpropagates. Healthy: its summed loss over the target tokens of the
-    /// whole step, so the microbatches' gradients add up to the full batch's mean gradient.
+    /// whole step (every microbatch of every rank), so the microbatches' gradients add up to the full
+    /// batch's mean gradient.
     /// </summary>
     /// <param name="lossSum">The microbatch's summed loss, from <see cref="Sum"/>.</param>
     /// <param name="microbatchTokens">Counted target tokens in this microbatch.</param>
     /// <param name="stepTokens">Counted target tokens in every microbatch of the step.</param>
-    /// <param name="microbatches">Microbatches in the step.</param>
+    /// <param name="accumulation">Microbatches per rank in the step.</param>
+    /// <param name="ranks">Simulated data-parallel ranks. All-reduce averages the ranks' gradients, so even the faulty
+    /// variants divide by the rank count: the faults are in what each rank does, not in the all-reduce.</param>
     /// <param name="fault">The accumulation faults change this line: <see cref="LoopFault.AccumulationNotDivided"/>
     /// backpropagates each microbatch's mean as is; <see cref="LoopFault.MeanOfMicrobatchMeans"/> divides each mean by the microbatch count.</param>
-    public static Tensor ForBackward(Tensor lossSum, long microbatchTokens, long stepTokens, int microbatches, LoopFault fault = LoopFault.None) => fault switch
+    public static Tensor ForBackward(Tensor lossSum, long microbatchTokens, long stepTokens, int accumulation, int ranks, LoopFault fault = LoopFault.None) => fault switch
     {
-        LoopFault.AccumulationNotDivided => lossSum / microbatchTokens,
-        LoopFault.MeanOfMicrobatchMeans => lossSum / microbatchTokens / microbatches,
+        LoopFault.AccumulationNotDivided => lossSum / microbatchTokens / ranks,
+        LoopFault.MeanOfMicrobatchMeans => lossSum / microbatchTokens / (accumulation * ranks),
         _ => lossSum / stepTokens,
     };
 }

@@ -24,7 +24,8 @@ namespace NotebookKit.Training;
 /// <param name="Precision">Number format of training; <see cref="PrecisionMode.Fp32"/> is the reference.</param>
 /// <param name="InitialLossScale">Starting loss scale of fp16 mixed precision. 65536 (2^16), as PyTorch's GradScaler.</param>
 /// <param name="LossScaleGrowthInterval">Clean fp16 steps before the loss scale doubles. 2000, as PyTorch's GradScaler.</param>
-/// <param name="Ranks">Simulated data-parallel ranks; each draws its own microbatches from its own shard. 1.</param>
+/// <param name="Ranks">Simulated data-parallel ranks; each draws its own microbatches from its own shard. All run in one
+/// process through one model, and their token-normalised gradients add up: exactly the all-reduced gradient of identical replicas. 1.</param>
 /// <param name="Fault">A broken loop to reproduce on purpose; <see cref="LoopFault.None"/> is the healthy loop.</param>
 public sealed record TrainConfig(
     int BatchSize = 12,

@@ -16,6 +16,22 @@ namespace NotebookKit.Training;
 /// <param name="Validation">The held-out stream, never trained on.</param>
 public sealed record TokenSplit(int[] Train, int[] Validation);
 
+/// <summary>Prompt/response pairs to fine-tune on and to validate on.</summary>
+/// <param name="Train">The pairs trained on.</param>
+/// <param name="Validation">Held-out pairs; their validation loss counts response tokens only.</param>
+public sealed record SftSplit(IReadOnlyList<SftExample> Train, IReadOnlyList<SftExample> Validation)
+{
+    /// <summary>Holds out the last <paramref name="heldOut"/> of <paramref name="examples"/> (10% by default, as for text), keeping order.</summary>
+    /// <exception cref="ArgumentException">Too few pairs to leave at least one on each side.</exception>
+    public static SftSplit Of(IReadOnlyList<SftExample> examples, double heldOut = 0.1)
+    {
+        var cut = (int)Math.Round(examples.Count * (1 - heldOut));
+        if (cut < 1 || cut >= examples.Count)
+            throw new ArgumentException($"{examples.Count} SFT pairs are too few to hold out {heldOut:P0} for validation: use at least {(int)Math.Ceiling(2 / Math.Min(heldOut, 1 - heldOut))} pairs");
+        return new SftSplit(examples.Take(cut).ToArray(), examples.Skip(cut).ToArray());
+    }
+}
+
 /// <summary>
 /// Trains a <see cref="TinyGpt"/> on a token stream. <see cref="Step"/> is one optimizer step,
 /// written top to bottom in the order the operations run.
@@ -23,26 +39,61 @@ public sealed record TokenSplit(int[] Train, int[] Validation);
 public sealed class Trainer : IDisposable
 {
     readonly PrecisionPlan _precision;
-    readonly WindowSampler[] _samplers;
-    readonly int[] _validation;
+    readonly IBatchSource[] _sources;
+    readonly IBatchSource _validation;
+    readonly SamplerState _validationStart;
     readonly Device _device;
     readonly double _peakFlops;
 
-    /// <summary>Builds the model, optimizer and samplers; everything random is seeded from <see cref="TrainConfig.Seed"/>.</summary>
+    /// <summary>Trains on random windows of a token stream; everything random is seeded from <see cref="TrainConfig.Seed"/>.</summary>
     /// <param name="model">The model's shape; its vocabulary must cover every id in <paramref name="data"/>.</param>
     /// <param name="config">How to train.</param>
-    /// <param name="data">Training and validation token ids.</param>
+    /// <param name="data">Training and validation token ids. With several ranks each draws from its own shard of the training stream.</param>
     /// <param name="device">Where to train; null picks CUDA when available, else CPU.</param>
     /// <param name="name">The run's name in charts and logs.</param>
     /// <param name="entropyFloor">The data's entropy floor in nats per token, drawn on the loss panel when known.</param>
     public Trainer(ModelConfig model, TrainConfig config, TokenSplit data, Device? device = null, string name = "run", double? entropyFloor = null)
+        : this(model, config, rank => new WindowSampler(data.Train, model.BlockSize, config.BatchSize, config.Seed, rank, config.Ranks),
+            ValidationWindows(model, config, data), device, name, entropyFloor)
+    {
+    }
+
+    /// <summary>
+    /// Fine-tunes on prompt/response pairs: only response tokens count in the loss, in training and in validation.
+    /// Pairs are not sharded: with several ranks each samples all of them with its own seed (the seed plus its rank).
+    /// </summary>
+    /// <param name="model">The model's shape; its vocabulary must cover every character of the pairs.</param>
+    /// <param name="config">How to train. <see cref="LoopFault.SftMaskInverted"/> flips the training pairs' masks, never the validation pairs'.</param>
+    /// <param name="data">Training and validation pairs.</param>
+    /// <param name="encode">The tokenizer, e.g. <c>CharTokenizer.Encode</c>.</param>
+    /// <param name="device">Where to train; null picks CUDA when available, else CPU.</param>
+    /// <param name="name">The run's name in charts and logs.</param>
+    public Trainer(ModelConfig model, TrainConfig config, SftSplit data, Func<string, int[]> encode, Device? device = null, string name = "run")
+        : this(model, config,
+            rank => new SftBatcher(data.Train, encode, model.BlockSize, config.BatchSize, config.Seed + rank, invertMask: config.Fault == LoopFault.SftMaskInverted),
+            new SftBatcher(data.Validation, encode, model.BlockSize, config.BatchSize, config.Seed + 1), device, name)
+    {
+    }
+
+    /// <summary>
+    /// Trains on batches from any <see cref="IBatchSource"/>, one per simulated rank. Ranks are simulated in one
+    /// process: every rank's microbatches run through the one model and their token-normalised gradients add up in
+    /// .grad, which is exactly the all-reduced gradient of identical replicas.
+    /// </summary>
+    /// <param name="model">The model's shape; its vocabulary must cover every id the sources produce.</param>
+    /// <param name="config">How to train.</param>
+    /// <param name="trainSource">Builds rank r's training source. Under <see cref="LoopFault.RepeatedShards"/> every rank gets rank 0's.</param>
+    /// <param name="validation">Held-out batches; rewound before every evaluation so each evaluation sees the same batches.</param>
+    /// <param name="device">Where to train; null picks CUDA when available, else CPU.</param>
+    /// <param name="name">The run's name in charts and logs.</param>
+    /// <param name="entropyFloor">The data's entropy floor in nats per token, drawn on the loss panel when known.</param>
+    public Trainer(ModelConfig model, TrainConfig config, Func<int, IBatchSource> trainSource, IBatchSource validation, Device? device = null, string name = "run", double? entropyFloor = null)
     {
         ModelConfig = model.Validate();
         Config = config.Validate();
         _device = device ?? Workbench.ChooseDevice();
-        _validation = data.Validation;
-        if (data.Validation.Length < model.BlockSize + 1)
-            throw new ArgumentException($"validation data ({data.Validation.Length} tokens) is shorter than one window of block size {model.BlockSize} + 1: use a smaller block or more data");
+        _validation = validation;
+        _validationStart = validation.State;
 
         Workbench.Seed(config.Seed);
         Model = new TinyGpt(model).to(_device);
@@ -54,13 +105,18 @@ public sealed class Trainer : IDisposable
             new AdamW.ParamGroup(_precision.MasterParameters.Where(p => p.dim() < 2), weight_decay: 0.0),
         };
         Optimizer = optim.AdamW(groups, lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2);
-        _samplers = Enumerable.Range(0, config.Ranks)
-            .Select(rank => config.Fault == LoopFault.RepeatedShards
-                ? new WindowSampler(data.Train, model.BlockSize, config.BatchSize, config.Seed, rank: 0, worldSize: config.Ranks)
-                : new WindowSampler(data.Train, model.BlockSize, config.BatchSize, config.Seed, rank, config.Ranks))
+        _sources = Enumerable.Range(0, config.Ranks)
+            .Select(rank => trainSource(config.Fault == LoopFault.RepeatedShards ? 0 : rank))
             .ToArray();
-        _peakFlops = MatmulPeak.Gflops(_device) * 1e9;
+        _peakFlops = MatmulPeak.Gflops(_device, PrecisionPlan.ComputeType(config.Precision)) * 1e9;
         Log = new RunLog(name, config.ClipNorm > 0 ? config.ClipNorm : null, entropyFloor);
+    }
+
+    static WindowSampler ValidationWindows(ModelConfig model, TrainConfig config, TokenSplit data)
+    {
+        if (data.Validation.Length < model.BlockSize + 1)
+            throw new ArgumentException($"validation data ({data.Validation.Length} tokens) is shorter than one window of block size {model.BlockSize} + 1: use a smaller block or more data");
+        return new WindowSampler(data.Validation, model.BlockSize, config.BatchSize, config.Seed + 1);
     }
 
     /// <summary>The model being trained (float32 masters in mixed precision).</summary>
@@ -78,8 +134,8 @@ public sealed class Trainer : IDisposable
     /// <summary>Precision mode, loss scale and the compute copy.</summary>
     public PrecisionPlan Precision => _precision;
 
-    /// <summary>One sampler per simulated rank; their states are the data position.</summary>
-    public IReadOnlyList<WindowSampler> Samplers => _samplers;
+    /// <summary>One batch source per simulated rank; their states are the data position.</summary>
+    public IReadOnlyList<IBatchSource> Samplers => _sources;
 
     /// <summary>Every step recorded so far.</summary>
     public RunLog Log { get; }
@@ -108,23 +164,35 @@ public sealed class Trainer : IDisposable
         Model.train();
         _precision.Compute.train();
         _precision.RefreshCompute();
+        // Whatever gradient is already in .grad would be added to this step's: the previous step should have left none.
+        var staleGradNorm = GlobalNorm(_precision.Compute.parameters());
 
-        // Draw the step's microbatches first: the loss is normalised by the target tokens of the whole step.
-        var microbatches = Enumerable.Range(0, Config.Accumulation)
-            .SelectMany(_ => _samplers.Select(s => s.Next(_device)))
-            .ToArray();
+        // Draw the step's microbatches first, every rank's: the loss is normalised by the target tokens of the whole step.
+        var keysPerRank = _sources.Select(_ => new List<long>()).ToArray();
+        var microbatches = new List<Batch>();
+        for (var i = 0; i < Config.Accumulation; i++)
+            for (var rank = 0; rank < _sources.Length; rank++)
+            {
+                keysPerRank[rank].AddRange(_sources[rank].PeekKeys());
+                microbatches.Add(_sources[rank].Next(_device));
+            }
         var stepTargets = microbatches.Sum(b => b.CountedTokens());
 
-        // Forward, loss, scaled backward for each microbatch; gradients add up in .grad.
+        // Forward, loss, scaled backward for each microbatch; gradients add up in .grad (the all-reduce of simulated ranks).
         var lossTotal = zeros(1, dtype: ScalarType.Float64, device: _device);
-        foreach (var batch in microbatches)
+        var lossSumTotal = zeros(1, dtype: ScalarType.Float64, device: _device);
+        for (var i = 0; i < microbatches.Count; i++)
         {
+            var batch = microbatches[i];
             var targets = fault == LoopFault.LabelsNotShifted ? batch.Inputs : batch.Targets;                  // (B, T)
             var logits = _precision.Compute.call(batch.Inputs);                                                // (B, T, V)
-            var loss = StepLoss.ForBackward(StepLoss.Sum(logits, targets), batch.CountedTokens(), stepTargets, microbatches.Length, fault);
+            var lossSum = StepLoss.Sum(logits, targets);                                                       // ()
+            var loss = StepLoss.ForBackward(lossSum, batch.CountedTokens(), stepTargets, Config.Accumulation, Config.Ranks, fault);
             _precision.Scale(loss).backward();
             lossTotal.add_(loss.detach());
-            if (fault == LoopFault.SchedulerPerMicrobatch) SchedulerPosition++;
+            lossSumTotal.add_(lossSum.detach());
+            // Each rank's own scheduler would advance once per its microbatch: accumulation times per step.
+            if (fault == LoopFault.SchedulerPerMicrobatch && i % _sources.Length == 0) SchedulerPosition++;
         }
 
         // Gradients to float32 masters, unscaled; an fp16 overflow makes them inf and the step is skipped.
@@ -139,6 +207,7 @@ public sealed class Trainer : IDisposable
         var lr = Config.Schedule.At(SchedulerPosition);
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
         var gradNormAtStep = finite ? GlobalNorm(parameters) : double.NaN;
+        var lossScale = _precision.LossScale;
         if (finite)
         {
             Optimizer.step();
@@ -153,6 +222,7 @@ public sealed class Trainer : IDisposable
         // Record.
         StepCount++;
         var tokens = microbatches.Sum(b => b.Inputs.numel());
+        var evaluate = StepCount % Config.EvalEvery == 0 || StepCount == Config.MaxIters;
         TokensSeen += tokens;
         var seconds = clock.Elapsed.TotalSeconds;
         var tokensPerSecond = tokens / seconds;
@@ -160,7 +230,7 @@ public sealed class Trainer : IDisposable
             Step: StepCount,
             Tokens: TokensSeen,
             Loss: lossTotal.item<double>(),
-            ValLoss: StepCount % Config.EvalEvery == 0 || StepCount == Config.MaxIters ? Evaluate() : null,
+            ValLoss: evaluate ? Evaluate() : null,
             LearningRate: lr,
             GradNorm: gradNorm,
             Clipped: Config.ClipNorm > 0 && gradNorm > Config.ClipNorm,
@@ -169,14 +239,20 @@ public sealed class Trainer : IDisposable
             Skipped: !finite && fault != LoopFault.UncountedSkips,
             OptimizerStep: OptimizerSteps,
             GradNormAtStep: gradNormAtStep,
-            LossScale: _precision.LossScale);
+            LossScale: lossScale,
+            TokenMeanLoss: lossSumTotal.item<double>() / stepTargets,
+            ValLossRepeat: evaluate ? Evaluate() : null,
+            RankOverlap: DataTrace.RankOverlap(keysPerRank),
+            BatchFingerprint: DataTrace.Fingerprint(keysPerRank.SelectMany(keys => keys)),
+            StaleGradNorm: staleGradNorm);
         Log.Add(record);
         return record;
     }
 
     /// <summary>
     /// Mean validation loss over <see cref="TrainConfig.EvalIters"/> batches: eval mode (no dropout),
-    /// no gradients, the same batches every time, then back to training mode.
+    /// no gradients, the same batches every time, then back to training mode. Every evaluating step runs
+    /// it twice (<see cref="StepRecord.ValLossRepeat"/>): a healthy evaluation gives the same number both times.
     /// </summary>
     public double Evaluate()
     {
@@ -185,11 +261,13 @@ public sealed class Trainer : IDisposable
         var model = _precision.Compute;
         if (Config.Fault != LoopFault.EvalInTrainMode) model.eval();
         _precision.RefreshCompute();
-        var sampler = new WindowSampler(_validation, ModelConfig.BlockSize, Config.BatchSize, Config.Seed + 1);
+        _validation.Restore(_validationStart);
         var total = 0.0;
         for (var i = 0; i < Config.EvalIters; i++)
         {
-            using var batch = sampler.Next(_device);
+            // A scope per batch: one scope around the loop would hold every batch's activations until the end (540 MiB for the default model).
+            using var batchScope = NewDisposeScope();
+            using var batch = _validation.Next(_device);
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
             total += StepLoss.Sum(logits, batch.Targets).item<float>() / batch.CountedTokens();
         }
@@ -209,13 +287,10 @@ public sealed class Trainer : IDisposable
         return Log;
     }
 
-    void ZeroGrad()
-    {
-        Optimizer.zero_grad();
-        _precision.ZeroGrad();
-    }
+    // The plan zeroes every gradient the optimizer could see (the masters' too), so the optimizer's own zero_grad would only repeat it.
+    void ZeroGrad() => _precision.ZeroGrad();
 
-    static double GlobalNorm(IReadOnlyList<Parameter> parameters)
+    static double GlobalNorm(IEnumerable<Parameter> parameters)
     {
         var norms = parameters.Select(p => p.grad).OfType<Tensor>().Select(g => g.norm()).ToArray();
         if (norms.Length == 0) return 0;

@@ -68,6 +68,29 @@ public sealed class SftTests : IDisposable
     }
 
     [Fact]
+    public void Inverted_mask_counts_the_prompt_and_hides_the_response_but_never_the_padding()
+    {
+        var view = new SftExample("q: x", "abc").ToView(Chars.Encode); // 6 positions: 3 prompt, 3 response
+        var inverted = view.WithMaskInverted();
+        Assert.Equal(view.Inputs, inverted.Inputs);
+        Assert.Equal(view.Targets, inverted.Targets);
+        Assert.Equal(new[] { true, true, true, false, false, false }, inverted.Counted);
+
+        // In a batch the longer example pads the shorter one; padding stays masked whichever way the mask points.
+        var examples = new[] { new SftExample("q:", "ab"), new SftExample("q: x", "abc") };
+        var batcher = new SftBatcher(examples, Chars.Encode, blockSize: 8, batchSize: 4, seed: 3, invertMask: true);
+        var keys = batcher.PeekKeys();
+        using var batch = batcher.Next(torch.CPU);
+        for (var row = 0; row < keys.Length; row++)
+        {
+            var counted = batch.Targets[row].data<long>().ToArray().Select(t => t != Batch.IgnoreIndex).ToArray();
+            var expected = examples[keys[row]].ToView(Chars.Encode).Counted.Select(c => !c).ToArray();
+            Assert.Equal(expected, counted.Take(expected.Length));
+            Assert.All(counted.Skip(expected.Length), c => Assert.False(c));
+        }
+    }
+
+    [Fact]
     public void Jsonl_round_trips_and_bad_lines_name_the_line()
     {
         var path = Path.Combine(_dir, "sft.jsonl");
