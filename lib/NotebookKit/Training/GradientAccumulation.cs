@@ -36,7 +36,7 @@ public static class GradientAccumulation
     /// parameter's gradient concatenated in registration order, in the model's dtype; the model's
     /// .grad is left holding the same values (so clipping can be applied to it).
     /// </summary>
-    /// <param name="model">A model mapping token ids (B, T) to logits (B, T, V).</param>
+    /// <param name="model">A model mapping token ids (B, T) to logits (B, T, V); one rank, so no all-reduce is involved.</param>
     /// <param name="microbatches">The step's microbatches; they may hold different numbers of counted tokens.</param>
     /// <param name="fault">An accumulation fault to reproduce (<see cref="LoopFault.AccumulationNotDivided"/>,
     /// <see cref="LoopFault.MeanOfMicrobatchMeans"/>); <see cref="LoopFault.None"/> is the healthy normalisation.</param>
@@ -54,7 +54,7 @@ public static class GradientAccumulation
         {
             using var scope = NewDisposeScope();
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
-            StepLoss.ForBackward(StepLoss.Sum(logits, batch.Targets), batch.CountedTokens(), stepTokens, microbatches.Count, fault).backward();
+            StepLoss.ForBackward(StepLoss.Sum(logits, batch.Targets), batch.CountedTokens(), stepTokens, microbatches.Count, ranks: 1, fault).backward();
         }
         var grads = model.parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.detach().flatten()).ToArray();
         return cat(grads).clone();                                                                             // (P)
