@@ -169,7 +169,14 @@ public static class TrainCommand
                 }
                 if (parse.GetValue(tensorboard) is { } folder) TensorBoardExport.Write(log, folder);
                 var val = log.LastValLoss ?? trainer.Evaluate();
-                if (floor is { } f) Console.WriteLine($"entropy floor {f:F4} nats/char; validation is {100 * (val / f - 1):F1}% above it");
+                if (floor is { } f)
+                {
+                    // The floor assumes full context; the first positions of a window cannot have it, so compare the second half too.
+                    var byPosition = trainer.EvaluateByPosition();
+                    var fullContext = byPosition[(byPosition.Length / 2)..].Average();
+                    Console.WriteLine($"entropy floor {f:F4} nats/char; validation is {100 * (val / f - 1):F1}% above it over every position, " +
+                                      $"{100 * (fullContext / f - 1):F1}% ({fullContext:F4}) over positions with at least {byPosition.Length / 2} characters of context");
+                }
                 Console.WriteLine($"val_loss={val.ToString("R", CultureInfo.InvariantCulture)}");
                 return 0;
             }

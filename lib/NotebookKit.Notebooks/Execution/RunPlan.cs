@@ -29,7 +29,7 @@ public static partial class RunPlan
     /// <param name="withSolutions">Replace every <c>// exercise: id</c> cell by the cell with the same first line in
     /// <c>solutions/NAME.dib</c> beside the notebook, so the reference solutions are checked inside their notebook.</param>
     /// <exception cref="ArgumentException">A parameter is not <c>name=value</c> with a C# identifier as name.</exception>
-    /// <exception cref="FileNotFoundException">Solutions were asked for and the notebook's solutions file does not exist.</exception>
+    /// <exception cref="FileNotFoundException">Solutions were asked for, the notebook has exercises and its solutions file does not exist.</exception>
     /// <exception cref="InvalidDataException">An exercise has no solution, or a solution has no exercise.</exception>
     public static IReadOnlyList<Cell> Create(Notebook notebook, IReadOnlyList<string> parameters, bool withSolutions = false)
     {
@@ -50,11 +50,13 @@ public static partial class RunPlan
     static List<Cell> WithSolutions(Notebook notebook)
     {
         var path = SolutionsPath(notebook.Path);
+        var exercises = notebook.Cells.Where(c => c.FirstLine.StartsWith(ExerciseMarker, StringComparison.Ordinal)).Select(c => c.FirstLine.Trim()).ToHashSet();
+        // A notebook without exercises (such as the course's first) runs as it is; it needs no solutions file.
+        if (exercises.Count == 0 && !File.Exists(path)) return notebook.Cells.ToList();
         if (!File.Exists(path))
             throw new FileNotFoundException($"{notebook.Path} has no solutions file: expected {path} with one '{ExerciseMarker} id' cell per exercise", path);
         var solutions = DibParser.Load(path).Cells.Where(c => c.FirstLine.StartsWith(ExerciseMarker, StringComparison.Ordinal))
             .ToDictionary(c => c.FirstLine.Trim());
-        var exercises = notebook.Cells.Where(c => c.FirstLine.StartsWith(ExerciseMarker, StringComparison.Ordinal)).Select(c => c.FirstLine.Trim()).ToHashSet();
         if (exercises.FirstOrDefault(e => !solutions.ContainsKey(e)) is { } unsolved)
             throw new InvalidDataException($"{path} has no cell for '{unsolved}' of {notebook.Path}: add one that starts with that line");
         if (solutions.Keys.FirstOrDefault(s => !exercises.Contains(s)) is { } orphan)

@@ -57,7 +57,7 @@ public static class StepOrderExercise
         if (afterStep == false)
             return Feedback.Fail(BeltName, "the optimizer reads .grad but does not clear it: after step the gradients are still there, which is why zero_grad exists.");
         if (afterZeroGrad == true)
-            return Feedback.Fail(BeltName, "zero_grad clears the gradients (TorchSharp sets them to none), so the next backward starts from nothing.");
+            return Feedback.Fail(BeltName, "zero_grad clears the gradients (TorchSharp 0.107 fills them with zeros), so the next backward starts from nothing.");
         return Feedback.Pass(BeltName, "gradients exist from backward until zero_grad: made by backward, used (not consumed) by step, cleared by zero_grad.");
     }
 }

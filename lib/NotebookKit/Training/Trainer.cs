@@ -250,11 +250,29 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// Mean validation loss over <see cref="TrainConfig.EvalIters"/> batches: eval mode (no dropout),
+    /// Mean validation loss per counted target token over <see cref="TrainConfig.EvalIters"/> batches: eval mode (no dropout),
     /// no gradients, the same batches every time, then back to training mode. Every evaluating step runs
     /// it twice (<see cref="StepRecord.ValLossRepeat"/>): a healthy evaluation gives the same number both times.
     /// </summary>
     public double Evaluate()
+    {
+        var (sum, count) = EvaluatePositions();
+        return sum.Sum() / count.Sum();
+    }
+
+    /// <summary>
+    /// Mean validation loss at each position t of the window, on the same batches as <see cref="Evaluate"/>.
+    /// Position t has t + 1 tokens of context, so early positions pay more: the corpus's entropy floor
+    /// assumes a full context and is approached only by the later positions.
+    /// </summary>
+    public double[] EvaluateByPosition()
+    {
+        var (sum, count) = EvaluatePositions();
+        return sum.Zip(count, (s, c) => c > 0 ? s / c : double.NaN).ToArray();
+    }
+
+    /// <summary>Summed loss and counted target tokens per position over the validation batches.</summary>
+    (double[] Sum, long[] Count) EvaluatePositions()
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -262,18 +280,27 @@ public sealed class Trainer : IDisposable
         if (Config.Fault != LoopFault.EvalInTrainMode) model.eval();
         _precision.RefreshCompute();
         _validation.Restore(_validationStart);
-        var total = 0.0;
+        var sum = new double[ModelConfig.BlockSize];
+        var count = new long[ModelConfig.BlockSize];
         for (var i = 0; i < Config.EvalIters; i++)
         {
             // A scope per batch: one scope around the loop would hold every batch's activations until the end (540 MiB for the default model).
             using var batchScope = NewDisposeScope();
             using var batch = _validation.Next(_device);
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
-            total += StepLoss.Sum(logits, batch.Targets).item<float>() / batch.CountedTokens();
+            var losses = StepLoss.PerPosition(logits, batch.Targets).sum(dim: 0).to(ScalarType.Float64).cpu();  // (T)
+            var counted = batch.Targets.ne(Batch.IgnoreIndex).sum(dim: 0).cpu();                                        // (T)
+            var (l, c) = (losses.data<double>(), counted.data<long>());
+            for (var t = 0; t < l.Count; t++)
+            {
+                sum[t] += l[t];
+                count[t] += c[t];
+            }
         }
         model.train();
-        return total / Config.EvalIters;
+        return (sum, count);
     }
+
 
     /// <summary>Runs steps until <see cref="TrainConfig.MaxIters"/> (or <paramref name="steps"/> more), calling <paramref name="onStep"/> after each.</summary>
     public RunLog Train(int? steps = null, Action<StepRecord>? onStep = null)

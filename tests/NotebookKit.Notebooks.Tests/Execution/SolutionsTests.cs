@@ -46,4 +46,13 @@ public class SolutionsTests
         var missing = Assert.Throws<FileNotFoundException>(() => RunPlan.Create(DibParser.Load(lonely), [], withSolutions: true));
         Assert.Contains("has no solutions file", missing.Message);
     }
+
+    [Fact]
+    public void A_notebook_without_exercises_runs_unchanged_without_a_solutions_file()
+    {
+        var path = Nbk.Write("#!csharp\n\nint answer = 42;\n\n#!csharp\n\nanswer\n", "plain.dib");
+        var notebook = DibParser.Load(path);
+        Assert.False(File.Exists(RunPlan.SolutionsPath(path)));
+        Assert.Equal(notebook.Cells, RunPlan.Create(notebook, [], withSolutions: true));
+    }
 }

@@ -30,4 +30,16 @@ public class StepLossTests
         using var loss = StepLoss.Sum(logits, targets);
         Assert.Equal(Math.Log(2), loss.item<float>(), 5);
     }
+
+    [Fact]
+    public void Float64_logits_stay_float64_and_bf16_logits_are_widened()
+    {
+        using var targets = tensor(new[] { 1L, 0L }).reshape(1, 2);
+        using var logits = tensor(new double[] { 0, 0.1, 0.3, 0 }).reshape(1, 2, 2);
+        using var loss64 = StepLoss.Sum(logits, targets);
+        Assert.Equal(ScalarType.Float64, loss64.dtype);
+        using var bf16 = logits.to(ScalarType.BFloat16);
+        using var loss32 = StepLoss.Sum(bf16, targets);
+        Assert.Equal(ScalarType.Float32, loss32.dtype);
+    }
 }

@@ -30,6 +30,18 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Validation_loss_by_position_averages_to_the_validation_loss_and_falls_with_context()
+    {
+        using var trainer = new Trainer(TinyRun.Model(), TinyRun.Config with { MaxIters = 100, LearningRate = 5e-3, MinLearningRate = 5e-4 }, TinyRun.Data(), TorchSharp.torch.CPU);
+        trainer.Train();
+        var byPosition = trainer.EvaluateByPosition();
+        Assert.Equal(TinyRun.Model().BlockSize, byPosition.Length);
+        Assert.Equal(trainer.Evaluate(), byPosition.Average(), 9);
+        // Position 0 sees one character; the last position sees a whole line of the repeating log.
+        Assert.True(byPosition[0] > 2 * byPosition[^1], $"position 0: {byPosition[0]}, last: {byPosition[^1]}");
+    }
+
+    [Fact]
     public void Eight_microbatches_of_4_give_the_gradient_norm_of_one_batch_of_32()
     {
         // The sampler is counter-based, so 8 x 4 windows are exactly the 32 windows of the big batch.

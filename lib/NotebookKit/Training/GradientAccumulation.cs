@@ -1,0 +1,62 @@
+using NotebookKit.Data;
+using NotebookKit.Faults;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NotebookKit.Training;
+
+/// <summary>
+/// The gradient an optimizer step would see after accumulating microbatches, read out as one flat
+/// vector so two ways of computing it can be compared number by number. Uses the same loss line
+/// as <see cref="Trainer.Step"/> (<see cref="StepLoss.ForBackward"/>), so a fault switched on here
+/// changes the gradient exactly as it does in training.
+/// </summary>
+public static class GradientAccumulation
+{
+    /// <summary>
+    /// Splits <paramref name="batch"/> (B rows) into <paramref name="microbatches"/> consecutive
+    /// microbatches of B / microbatches rows each: 32 windows become 8 microbatches of 4.
+    /// </summary>
+    /// <exception cref="ArgumentException">B is not a multiple of <paramref name="microbatches"/>, or the count is below 1.</exception>
+    public static IReadOnlyList<Batch> Split(Batch batch, int microbatches)
+    {
+        var rows = batch.Inputs.shape[0];
+        if (microbatches < 1 || rows % microbatches != 0)
+            throw new ArgumentException($"cannot split a batch of {rows} rows into {microbatches} equal microbatches: pick a count that divides {rows}");
+        var size = rows / microbatches;
+        return Enumerable.Range(0, microbatches)
+            .Select(i => new Batch(batch.Inputs.narrow(0, i * size, size), batch.Targets.narrow(0, i * size, size)))  // (B / n, T) each
+            .ToArray();
+    }
+
+    /// <summary>
+    /// Clears the gradients of <paramref name="model"/>, then runs forward, loss and backward for the
+    /// first <paramref name="upTo"/> microbatches (all of them by default), each loss normalised by the
+    /// counted target tokens of ALL the microbatches, as one optimizer step does. Returns every
+    /// parameter's gradient concatenated in registration order, in the model's dtype; the model's
+    /// .grad is left holding the same values (so clipping can be applied to it).
+    /// </summary>
+    /// <param name="model">A model mapping token ids (B, T) to logits (B, T, V); one rank, so no all-reduce is involved.</param>
+    /// <param name="microbatches">The step's microbatches; they may hold different numbers of counted tokens.</param>
+    /// <param name="fault">An accumulation fault to reproduce (<see cref="LoopFault.AccumulationNotDivided"/>,
+    /// <see cref="LoopFault.MeanOfMicrobatchMeans"/>); <see cref="LoopFault.None"/> is the healthy normalisation.</param>
+    /// <param name="upTo">How many microbatches to backpropagate before reading the gradient: what .grad holds part-way through a step.</param>
+    /// <exception cref="ArgumentException">No microbatches, or <paramref name="upTo"/> outside 1 to the count.</exception>
+    public static Tensor Gradient(nn.Module<Tensor, Tensor> model, IReadOnlyList<Batch> microbatches, LoopFault fault = LoopFault.None, int? upTo = null)
+    {
+        if (microbatches.Count == 0) throw new ArgumentException("no microbatches: pass at least one batch");
+        var count = upTo ?? microbatches.Count;
+        if (count < 1 || count > microbatches.Count)
+            throw new ArgumentException($"upTo {count} is outside 1 to {microbatches.Count}: it counts microbatches already backpropagated");
+        var stepTokens = microbatches.Sum(b => b.CountedTokens());
+        model.zero_grad();
+        foreach (var batch in microbatches.Take(count))
+        {
+            using var scope = NewDisposeScope();
+            var logits = model.call(batch.Inputs);                                                             // (B, T, V)
+            StepLoss.ForBackward(StepLoss.Sum(logits, batch.Targets), batch.CountedTokens(), stepTokens, microbatches.Count, ranks: 1, fault).backward();
+        }
+        var grads = model.parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.detach().flatten()).ToArray();
+        return cat(grads).clone();                                                                             // (P)
+    }
+}
