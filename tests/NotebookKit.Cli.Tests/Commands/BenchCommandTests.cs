@@ -21,7 +21,8 @@ public class BenchCommandTests
             Assert.True(match.Success, last);
             double Value(int group) => double.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
             Assert.True(Value(1) > 0 && Value(2) > 0 && Value(5) > 0, last);
-            Assert.Equal(Value(1) / Value(2), Value(3), 2);
+            // The rates are printed as whole tokens/s and the ratio to 3 decimals, so they agree to rounding, not to a fixed decimal place.
+            Assert.True(Math.Abs(Value(1) / Value(2) - Value(3)) < 0.002, last);
             Assert.Contains("1 threads", stdout);
         }
         finally
