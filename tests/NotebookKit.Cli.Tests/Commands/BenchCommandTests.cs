@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -13,7 +12,7 @@ public class BenchCommandTests
         File.WriteAllText(corpus, string.Concat(Enumerable.Repeat("deploy api ok\nalert db high\nRollback started at 14:18\n", 60)));
         try
         {
-            var (code, stdout, stderr) = Nbk("bench", "--data", corpus, "--layers", "1", "--embd", "32", "--heads", "2", "--block", "16", "--batch", "4",
+            var (code, stdout, stderr) = Nbk.Run("bench", "--data", corpus, "--layers", "1", "--embd", "32", "--heads", "2", "--block", "16", "--batch", "4",
                 "--steps", "2", "--windows", "2", "--threads", "1");
             Assert.True(code == 0, stderr);
             var last = stdout.TrimEnd().Split('\n')[^1];
@@ -34,21 +33,9 @@ public class BenchCommandTests
     [Fact]
     public void A_missing_corpus_is_one_line_naming_the_file()
     {
-        var (code, _, stderr) = Nbk("bench", "--data", "no/such/corpus.txt", "--steps", "1", "--windows", "1");
+        var (code, _, stderr) = Nbk.Run("bench", "--data", "no/such/corpus.txt", "--steps", "1", "--windows", "1");
         Assert.Equal(2, code);
         Assert.Contains("'no/such/corpus.txt'", stderr);
         Assert.DoesNotContain("   at ", stderr);
-    }
-
-    static (int Code, string Stdout, string Stderr) Nbk(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nbk.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout, stderr.Result);
     }
 }
