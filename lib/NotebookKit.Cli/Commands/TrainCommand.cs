@@ -171,11 +171,11 @@ public static class TrainCommand
                 var val = log.LastValLoss ?? trainer.Evaluate();
                 if (floor is { } f)
                 {
-                    // The floor assumes full context; the first positions of a window cannot have it, so compare the second half too.
-                    var byPosition = trainer.EvaluateByPosition();
-                    var fullContext = byPosition[(byPosition.Length / 2)..].Average();
-                    Console.WriteLine($"entropy floor {f:F4} nats/char; validation is {100 * (val / f - 1):F1}% above it over every position, " +
-                                      $"{100 * (fullContext / f - 1):F1}% ({fullContext:F4}) over positions with at least {byPosition.Length / 2} characters of context");
+                    // The floor assumes full context, which the first positions of a random window lack: score every character with most of a window too.
+                    var stride = Math.Max(1, model.BlockSize / 4);
+                    var fullContext = trainer.EvaluateFullContext(split!.Validation, stride);
+                    Console.WriteLine($"entropy floor {f:F4} nats/char. Validation loss with at least {model.BlockSize - stride} characters of context for every character: " +
+                                      $"{fullContext:F4}, {100 * (fullContext / f - 1):F1}% above the floor. val_loss averages all {model.BlockSize} positions of random windows, the first with almost no context: {100 * (val / f - 1):F1}% above.");
                 }
                 Console.WriteLine($"val_loss={val.ToString("R", CultureInfo.InvariantCulture)}");
                 return 0;

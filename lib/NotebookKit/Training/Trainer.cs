@@ -271,6 +271,54 @@ public sealed class Trainer : IDisposable
         return sum.Zip(count, (s, c) => c > 0 ? s / c : double.NaN).ToArray();
     }
 
+    /// <summary>
+    /// Mean loss per token over a whole stream, every token predicted with nearly a full window of context. Windows of
+    /// the block size start every <paramref name="stride"/> tokens and each counts only the targets no earlier window
+    /// counted, so every token past the first window sees at least block - stride tokens before it. An entropy floor
+    /// assumes full context, so this, not <see cref="Evaluate"/>, is the loss to hold against it: <see cref="Evaluate"/>
+    /// averages every position of random windows, and the first positions of a window see only a few tokens.
+    /// Eval mode and no gradients, as <see cref="Evaluate"/>.
+    /// </summary>
+    /// <param name="tokens">The stream to score, e.g. the validation split; at least one window plus one token long.</param>
+    /// <param name="stride">Tokens between window starts, 1 to the block size: smaller means more context and block / stride forward passes per token.</param>
+    /// <exception cref="ArgumentException">The stride is outside 1..block, or the stream is shorter than a window.</exception>
+    public double EvaluateFullContext(int[] tokens, int stride = 16)
+    {
+        var block = ModelConfig.BlockSize;
+        if (stride < 1 || stride > block) throw new ArgumentException($"stride {stride} must be between 1 and the block size {block}");
+        if (tokens.Length < block + 1) throw new ArgumentException($"{tokens.Length} tokens are fewer than one window of block size {block} + 1");
+        var starts = Enumerable.Range(0, (tokens.Length - 1 - block) / stride + 1).Select(i => i * stride).ToList();
+        if (starts[^1] + block < tokens.Length - 1) starts.Add(tokens.Length - 1 - block); // the tail the regular windows miss
+
+        using var _ = no_grad();
+        var model = _precision.Compute;
+        model.eval();
+        _precision.RefreshCompute();
+        double sum = 0;
+        var scoredUpTo = 0; // targets 1..scoredUpTo of the stream are counted
+        foreach (var chunk in starts.Chunk(32))
+        {
+            using var scope = NewDisposeScope();
+            var inputs = new long[chunk.Length * block];
+            var targets = new long[chunk.Length * block];
+            for (var w = 0; w < chunk.Length; w++)
+                for (var t = 0; t < block; t++)
+                    (inputs[w * block + t], targets[w * block + t]) = (tokens[chunk[w] + t], tokens[chunk[w] + t + 1]);
+            var logits = model.call(tensor(inputs, [chunk.Length, block], device: _device));                       // (W, T, V)
+            var losses = StepLoss.PerPosition(logits, tensor(targets, [chunk.Length, block], device: _device))
+                .to(ScalarType.Float64).cpu().data<double>();                                                   // (W, T)
+            for (var w = 0; w < chunk.Length; w++)
+            {
+                // Position t of the window starting at s predicts token s + t + 1.
+                var firstNew = scoredUpTo - chunk[w];
+                for (var t = Math.Max(0, firstNew); t < block; t++) sum += losses[w * block + t];
+                scoredUpTo = chunk[w] + block;
+            }
+        }
+        model.train();
+        return sum / (tokens.Length - 1);
+    }
+
     /// <summary>Summed loss and counted target tokens per position over the validation batches.</summary>
     (double[] Sum, long[] Count) EvaluatePositions()
     {

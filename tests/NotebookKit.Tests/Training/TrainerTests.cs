@@ -42,6 +42,38 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Full_context_loss_scores_every_token_once_with_the_context_of_its_window()
+    {
+        using var trainer = new Trainer(TinyRun.Model(), TinyRun.Config, TinyRun.Data(), TorchSharp.torch.CPU);
+        trainer.Train(10);
+        var ids = TinyRun.Data().Validation;
+        const int block = 16;
+        // Surprise of token start + position + 1 given the window that starts at start, one forward per window.
+        double Surprise(int start, int position)
+        {
+            using var _ = TorchSharp.torch.no_grad();
+            trainer.Model.eval();
+            var window = TorchSharp.torch.tensor(ids[start..(start + block)].Select(i => (long)i).ToArray()).reshape(1, block);
+            var logProbs = TorchSharp.torch.nn.functional.log_softmax(trainer.Model.call(window), 2);
+            return -logProbs[0, position, ids[start + position + 1]].item<float>();
+        }
+        var targets = Enumerable.Range(1, ids.Length - 1).ToArray();
+
+        // Stride 1: the first window scores its own targets, then each token is the last target of the window ending at it.
+        var stride1 = targets.Select(i => i <= block ? Surprise(0, i - 1) : Surprise(i - block, block - 1)).Average();
+        Assert.Equal(stride1, trainer.EvaluateFullContext(ids, stride: 1), 5);
+
+        // Stride = block: disjoint windows, and one last window for the 15 targets after the last whole one.
+        var lastStart = ids.Length - 1 - block;
+        var wholeWindows = (ids.Length - 1) / block * block;
+        var disjoint = targets.Select(i => i <= wholeWindows ? Surprise((i - 1) / block * block, (i - 1) % block) : Surprise(lastStart, i - lastStart - 1)).Average();
+        Assert.Equal(disjoint, trainer.EvaluateFullContext(ids, stride: block), 5);
+
+        var error = Assert.Throws<ArgumentException>(() => trainer.EvaluateFullContext(ids, stride: 17));
+        Assert.Contains("stride 17 must be between 1 and the block size 16", error.Message);
+    }
+
+    [Fact]
     public void Eight_microbatches_of_4_give_the_gradient_norm_of_one_batch_of_32()
     {
         // The sampler is counter-based, so 8 x 4 windows are exactly the 32 windows of the big batch.
