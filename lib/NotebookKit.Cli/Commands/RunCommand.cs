@@ -19,7 +19,7 @@ public static class RunCommand
         var paths = new Argument<string[]>("paths") { Description = ".dib files or folders (a folder runs every *.dib in it, in name order).", Arity = ArgumentArity.OneOrMore };
         var report = new Option<string>("--report") { Description = "Folder for the HTML report (index.html plus one page per notebook).", DefaultValueFactory = _ => Path.Combine("artifacts", "report") };
         var trx = new Option<string?>("--trx") { Description = "Also write a TRX test results file with one test per notebook." };
-        var timeout = new Option<int>("--cell-timeout") { Description = "Seconds a single cell may run before its notebook is stopped (default 300: the longest training cell takes about a minute on 2 cores).", DefaultValueFactory = _ => 300 };
+        var timeout = new Option<int>("--cell-timeout") { Description = "Seconds a single cell may run before its notebook is stopped (default 300: the longest training cell takes about ten seconds on 2 cores).", DefaultValueFactory = _ => 300 };
         var jobs = new Option<int>("--jobs") { Description = "Notebooks run at the same time (default 1: training cells already use both cores of a small machine).", DefaultValueFactory = _ => 1 };
         var parameters = new Option<string[]>("--param") { Description = "name=value overriding a default in each notebook's // parameters cell; repeat for more." };
         var solutions = new Option<bool>("--solutions") { Description = "Run each notebook with its reference solutions (notebooks/solutions/NAME.dib) in place of the exercise cells." };
