@@ -280,14 +280,16 @@ public sealed class Trainer : IDisposable
     /// Eval mode and no gradients, as <see cref="Evaluate"/>.
     /// </summary>
     /// <param name="tokens">The stream to score, e.g. the validation split; at least one window plus one token long.</param>
-    /// <param name="stride">Tokens between window starts, 1 to the block size: smaller means more context and block / stride forward passes per token.</param>
+    /// <param name="stride">Tokens between window starts, 1 to the block size: smaller means more context and block / stride forward
+    /// passes per token. Default: a quarter of the block, so every token past the first window sees at least three quarters of it.</param>
     /// <exception cref="ArgumentException">The stride is outside 1..block, or the stream is shorter than a window.</exception>
-    public double EvaluateFullContext(int[] tokens, int stride = 16)
+    public double EvaluateFullContext(int[] tokens, int? stride = null)
     {
         var block = ModelConfig.BlockSize;
-        if (stride < 1 || stride > block) throw new ArgumentException($"stride {stride} must be between 1 and the block size {block}");
+        var step = stride ?? Math.Max(1, block / 4);
+        if (step < 1 || step > block) throw new ArgumentException($"stride {step} must be between 1 and the block size {block}");
         if (tokens.Length < block + 1) throw new ArgumentException($"{tokens.Length} tokens are fewer than one window of block size {block} + 1");
-        var starts = Enumerable.Range(0, (tokens.Length - 1 - block) / stride + 1).Select(i => i * stride).ToList();
+        var starts = Enumerable.Range(0, (tokens.Length - 1 - block) / step + 1).Select(i => i * step).ToList();
         if (starts[^1] + block < tokens.Length - 1) starts.Add(tokens.Length - 1 - block); // the tail the regular windows miss
 
         using var _ = no_grad();
