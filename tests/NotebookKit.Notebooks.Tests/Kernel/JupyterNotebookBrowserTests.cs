@@ -27,6 +27,8 @@ public class JupyterNotebookBrowserTests
         var start = new ProcessStartInfo("jupyter") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
         foreach (var argument in new[] { "notebook", "--no-browser", "--ip=127.0.0.1", $"--port={port}", "--port-retries=0", $"--NotebookApp.token={token}", $"--notebook-dir={folder}" })
             start.ArgumentList.Add(argument);
+        // CI runs as root, which Jupyter refuses unless told.
+        if (Environment.UserName == "root") start.ArgumentList.Add("--allow-root");
         using var server = Process.Start(start) ?? throw new InvalidOperationException($"jupyter notebook did not start: {Jupyter.Setup}");
         var log = new System.Text.StringBuilder();
         server.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
