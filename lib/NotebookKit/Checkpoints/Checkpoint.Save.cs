@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using NotebookKit.Training;
@@ -98,14 +99,33 @@ public static partial class Checkpoint
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    /// <summary>Deletes what interrupted saves and prunes left behind: hidden temporary and trash directories.</summary>
+    /// <summary>
+    /// Deletes what interrupted saves and prunes left behind: hidden temporary and trash directories, each named with the
+    /// process id of its writer. Only this process's own and those whose writer is no longer running are removed, so a
+    /// save in progress in another process is never touched.
+    /// </summary>
     static void RemoveLeftovers(string directory)
     {
         foreach (var dir in Directory.GetDirectories(directory))
         {
             var name = Path.GetFileName(dir);
-            if (name.StartsWith(TempPrefix, StringComparison.Ordinal) || name.StartsWith(TrashPrefix, StringComparison.Ordinal))
+            if (!name.StartsWith(TempPrefix, StringComparison.Ordinal) && !name.StartsWith(TrashPrefix, StringComparison.Ordinal)) continue;
+            var owner = int.TryParse(name[(name.LastIndexOf('-') + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : (int?)null;
+            if (owner == Environment.ProcessId || owner is null || !IsRunning(owner.Value))
                 Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no process has that id
         }
     }
 
@@ -116,7 +136,7 @@ public static partial class Checkpoint
         var all = List(directory);
         foreach (var old in all.Take(Math.Max(0, all.Count - keep)))
         {
-            var trash = Path.Combine(directory, TrashPrefix + Path.GetFileName(old));
+            var trash = Path.Combine(directory, $"{TrashPrefix}{Path.GetFileName(old)}-{Environment.ProcessId}");
             Directory.Move(old, trash);
             Directory.Delete(trash, recursive: true);
         }
