@@ -295,6 +295,19 @@ public sealed class Trainer : IDisposable
         using var _ = no_grad();
         var model = _precision.Compute;
         model.eval();
+        try
+        {
+            return ScoreWindows(model, tokens, starts, block) / (tokens.Length - 1);
+        }
+        finally
+        {
+            model.train(); // also when scoring throws, so the next step does not train without dropout
+        }
+    }
+
+    /// <summary>Summed loss of every stream target, each counted once, from the windows starting at <paramref name="starts"/>.</summary>
+    double ScoreWindows(nn.Module<Tensor, Tensor> model, int[] tokens, List<int> starts, int block)
+    {
         _precision.RefreshCompute();
         double sum = 0;
         var scoredUpTo = 0; // targets 1..scoredUpTo of the stream are counted
@@ -317,8 +330,7 @@ public sealed class Trainer : IDisposable
                 scoredUpTo = chunk[w] + block;
             }
         }
-        model.train();
-        return sum / (tokens.Length - 1);
+        return sum;
     }
 
     /// <summary>Summed loss and counted target tokens per position over the validation batches.</summary>
@@ -328,6 +340,19 @@ public sealed class Trainer : IDisposable
         using var _ = no_grad();
         var model = _precision.Compute;
         if (Config.Fault != LoopFault.EvalInTrainMode) model.eval();
+        try
+        {
+            return SumPositions(model);
+        }
+        finally
+        {
+            model.train(); // also when a batch throws, so the next step does not train without dropout
+        }
+    }
+
+    /// <summary>The body of <see cref="EvaluatePositions"/>, in whatever mode the model is in.</summary>
+    (double[] Sum, long[] Count) SumPositions(nn.Module<Tensor, Tensor> model)
+    {
         _precision.RefreshCompute();
         _validation.Restore(_validationStart);
         var sum = new double[ModelConfig.BlockSize];
@@ -347,7 +372,6 @@ public sealed class Trainer : IDisposable
                 count[t] += c[t];
             }
         }
-        model.train();
         return (sum, count);
     }
 
