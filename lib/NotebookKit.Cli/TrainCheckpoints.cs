@@ -230,7 +230,8 @@ internal sealed class TrainCheckpoints
 /// <param name="TensorBoard">The --tensorboard folder as a full path, or null.</param>
 /// <param name="CheckpointEvery">--checkpoint-every.</param>
 /// <param name="Keep">--keep.</param>
-internal sealed record RunFile(string? Data, bool Sft, string Fault, string? Timeline, string? TensorBoard, int CheckpointEvery, int Keep)
+/// <param name="Threads">--threads: torch may sum in another order with another thread count, so a resume keeps it for an exact continuation.</param>
+internal sealed record RunFile(string? Data, bool Sft, string Fault, string? Timeline, string? TensorBoard, int CheckpointEvery, int Keep, int Threads)
 {
     /// <summary>The file's name inside the run directory.</summary>
     public const string FileName = "nbk-train.json";

@@ -97,13 +97,17 @@ public static class TrainCommand
             ClipNorm: parse.GetValue(Clip), EvalEvery: parse.GetValue(EvalEvery), EvalIters: parse.GetValue(EvalIters),
             Seed: parse.GetValue(Seed), Precision: ParsePrecision(parse.GetValue(Precision)!), Ranks: parse.GetValue(Ranks)).Validate());
 
-        /// <summary>Applies --threads and resolves --device.</summary>
+        /// <summary>Applies --threads (else <paramref name="savedThreads"/>, a resumed run's) and resolves --device.</summary>
         /// <exception cref="CliError">A negative thread count, or CUDA asked for where there is none.</exception>
-        public TorchSharp.torch.Device Setup(ParseResult parse) => CliError.Input(() =>
+        public TorchSharp.torch.Device Setup(ParseResult parse, int? savedThreads = null) => CliError.Input(() =>
         {
-            Workbench.SetThreads(parse.GetValue(Threads));
+            Workbench.SetThreads(ThreadCount(parse, savedThreads));
             return Workbench.ChooseDevice(parse.GetValue(Device)!);
         });
+
+        /// <summary>--threads when given, else <paramref name="savedThreads"/>, else the default.</summary>
+        public int ThreadCount(ParseResult parse, int? savedThreads) =>
+            parse.GetResult(Threads) is { Implicit: false } || savedThreads is null ? parse.GetValue(Threads) : savedThreads.Value;
 
         /// <summary>
         /// The settings of a resumed run: the checkpoint's, extended by --iters (the cosine still ends where it was going
@@ -121,7 +125,7 @@ public static class TrainCommand
                 throw new CliError($"--resume continues the run with the settings it saved, and {string.Join(", ", described)} would change them: " +
                                    "leave those flags out, or add --allow-changes to change them on purpose (the run then does not continue exactly)");
             foreach (var s in changed) (model, config) = s.Apply(model, config, parse);
-            if (parse.GetResult(Iters) is { Implicit: false })
+            if (parse.GetResult(Iters) is { Implicit: false } && parse.GetValue(Iters) != config.MaxIters)
             {
                 var iters = parse.GetValue(Iters);
                 if (iters <= manifest.Step)
@@ -212,17 +216,16 @@ public static class TrainCommand
                 (sftPairs != saved.Sft, $"--sft {sftPairs} (saved {saved.Sft})"),
                 (faultName != saved.Fault, $"--fault {faultName} (saved {saved.Fault})"),
             }.Where(c => c.Item1).Select(c => c.Item2).ToArray();
+            var resumedSettings = resume is null ? ((ModelConfig, TrainConfig)?)null : flags.Resumed(parse, resume.Manifest, request.AllowChanges, changes);
             var logs = logFlags.Read(parse, saved);
             var saver = request.Saver(saved);
-            var device = flags.Setup(parse);
+            var device = flags.Setup(parse, saved?.Threads);
             using var stop = new StopSignal();
 
             var pairs = sftPairs || FaultSetup.NeedsSftData(loopFault) ? SftSplitOf(LoadPairs(dataPath, sftPairs, faultName)) : null;
             var (text, validation, floor) = pairs is null ? LoadText(dataPath) : (PairsText(pairs.Train), PairsText(pairs.Validation), null);
             var tokenizer = CharTokenizer.FromText(text + validation);
-            var (model, config) = resume is null
-                ? FaultSetup.Apply(loopFault, flags.Model(parse, tokenizer.VocabSize), flags.Train(parse))
-                : flags.Resumed(parse, resume.Manifest, request.AllowChanges, changes);
+            var (model, config) = resumedSettings ?? FaultSetup.Apply(loopFault, flags.Model(parse, tokenizer.VocabSize), flags.Train(parse));
             var split = pairs is null ? TextSplit(tokenizer, text, validation, model) : null;
 
             Console.WriteLine($"{Workbench.Describe()}");
@@ -245,7 +248,7 @@ public static class TrainCommand
                 }
                 else if (request.Resuming) Console.WriteLine($"no checkpoint in '{request.Directory}' yet: starting from step 0");
                 if (saver.Directory is { } runDirectory)
-                    new RunFile(dataPath is null ? null : Path.GetFullPath(dataPath), pairs is not null && sftPairs, faultName, logs.Timeline, logs.TensorBoard, saver.Every, saver.Keep).Save(runDirectory);
+                    new RunFile(dataPath is null ? null : Path.GetFullPath(dataPath), pairs is not null && sftPairs, faultName, logs.Timeline, logs.TensorBoard, saver.Every, saver.Keep, flags.ThreadCount(parse, saved?.Threads)).Save(runDirectory);
                 using var logWriter = logs.Open(trainer, RunInfo.From(model, config, sftData: pairs is not null));
                 string? AfterStep(StepRecord step)
                 {

@@ -13,7 +13,8 @@ public static partial class Checkpoint
     /// <summary>
     /// Test hook: "STEP:FILE" makes the process SIGKILL itself right after writing FILE of the checkpoint for
     /// STEP (e.g. "20:optimizer.bin"), so tests can kill a save half-way at a chosen point; "STEP:saved" kills it
-    /// right after that checkpoint became complete. Unset in normal use.
+    /// right after that checkpoint became complete. "STEP:FILE:SIGTERM" (or SIGINT) sends that signal instead, which
+    /// a program may handle, and the save goes on. Unset in normal use.
     /// </summary>
     public const string KillDuringSaveVariable = "NBK_TEST_KILL_DURING_CHECKPOINT";
 
@@ -144,8 +145,11 @@ public static partial class Checkpoint
 
     static void KillIfAsked(int step, string file)
     {
-        if (Environment.GetEnvironmentVariable(KillDuringSaveVariable) == $"{step}:{file}")
+        var asked = Environment.GetEnvironmentVariable(KillDuringSaveVariable);
+        if (asked == $"{step}:{file}")
             Process.GetCurrentProcess().Kill(); // SIGKILL on Linux: no flushing, no cleanup, as a crash or an OOM kill
+        else if (asked == $"{step}:{file}:SIGTERM" || asked == $"{step}:{file}:SIGINT")
+            SendSignal(Environment.ProcessId, asked.EndsWith("SIGTERM", StringComparison.Ordinal) ? 15 : 2);
     }
 
     /// <summary>Flushes the directory entry of the rename to disk (Linux), so the new name survives a power cut.</summary>
@@ -158,6 +162,9 @@ public static partial class Checkpoint
         Fsync(fd);
         Close(fd);
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    static extern int SendSignal(int pid, int signal);
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);

@@ -114,9 +114,19 @@ public sealed class Trainer : IDisposable
 
     static WindowSampler ValidationWindows(ModelConfig model, TrainConfig config, TokenSplit data)
     {
+        // Ids are inputs and targets: an id past the vocabulary would fail as a native index error in the embedding or the loss.
+        CheckVocabulary(data.Train, model.VocabSize, "training");
+        CheckVocabulary(data.Validation, model.VocabSize, "validation");
         if (data.Validation.Length < model.BlockSize + 1)
             throw new ArgumentException($"validation data ({data.Validation.Length} tokens) is shorter than one window of block size {model.BlockSize} + 1: use a smaller block or more data");
         return new WindowSampler(data.Validation, model.BlockSize, config.BatchSize, config.Seed + 1);
+    }
+
+    static void CheckVocabulary(int[] ids, int vocabSize, string what)
+    {
+        var at = Array.FindIndex(ids, id => id < 0 || id >= vocabSize);
+        if (at >= 0)
+            throw new ArgumentException($"{what} token {at} has id {ids[at]}, outside the model's vocabulary 0..{vocabSize - 1}: build the model with the tokenizer's VocabSize and encode the data with that tokenizer");
     }
 
     /// <summary>The model being trained (float32 masters in mixed precision).</summary>
@@ -289,6 +299,7 @@ public sealed class Trainer : IDisposable
         var step = stride ?? Math.Max(1, block / 4);
         if (step < 1 || step > block) throw new ArgumentException($"stride {step} must be between 1 and the block size {block}");
         if (tokens.Length < block + 1) throw new ArgumentException($"{tokens.Length} tokens are fewer than one window of block size {block} + 1");
+        CheckVocabulary(tokens, ModelConfig.VocabSize, "scored");
         var starts = Enumerable.Range(0, (tokens.Length - 1 - block) / step + 1).Select(i => i * step).ToList();
         if (starts[^1] + block < tokens.Length - 1) starts.Add(tokens.Length - 1 - block); // the tail the regular windows miss
 
