@@ -37,7 +37,7 @@ static class Nbk
         {
             if (e.Data is null) return;
             lock (stdout) stdout.AppendLine(e.Data);
-            if (!killWhen(e.Data) || Interlocked.Exchange(ref sent, 1) == 1) return;
+            if (Volatile.Read(ref sent) == 1 || !killWhen(e.Data) || Interlocked.Exchange(ref sent, 1) == 1) return;
             if (signal == Sigkill) process.Kill(); // no cleanup, as a crash
             else Kill(process.Id, signal);
         };

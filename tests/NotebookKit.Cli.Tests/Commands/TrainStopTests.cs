@@ -41,7 +41,7 @@ public sealed class TrainStopTests : IDisposable
     {
         var line = Assert.Single(result.Out.Split('\n'), l => l.StartsWith("stopped by", StringComparison.Ordinal));
         Assert.StartsWith($"stopped by {signal} after step ", line);
-        return int.Parse(line.Split(' ')[4], CultureInfo.InvariantCulture);
+        return int.Parse(line.Split(' ')[5], CultureInfo.InvariantCulture);
     }
 
     [Theory]
@@ -159,7 +159,7 @@ public sealed class TrainStopTests : IDisposable
 
         var text = Path.Combine(_dir, "plain.txt");
         File.WriteAllText(text, string.Concat(Enumerable.Repeat("deploy api ok\n", 200)));
-        var sft = Nbk.Run("train", "--fault", "sft-mask-inverted", "--data", text, "--iters", "2");
+        var sft = Nbk.Run("train", "--fault", "sft-mask-inverted", "--data", text, "--iters", "2", "--warmup", "0");
         Assert.Equal(2, sft.Exit);
         var line = Assert.Single(sft.Err.Split('\n'), l => l.StartsWith("nbk: ", StringComparison.Ordinal));
         Assert.StartsWith($"nbk: --fault sft-mask-inverted trains on prompt/response pairs, but --data '{text}' is not a JSON Lines file", line);
