@@ -40,15 +40,15 @@ public static class RunCommand
             var started = DateTimeOffset.Now;
             // The report (and the TRX file) grow as notebooks finish, so a run stopped halfway leaves what it has.
             var htmlReport = HtmlReport.Start(notebooks, parse.GetValue(report)!);
-            var finished = new List<NotebookRun>();
+            var finished = new NotebookRun?[notebooks.Count];
             void Finished(int index, NotebookRun run)
             {
                 htmlReport.Add(index, run);
                 if (trxPath is null) return;
                 lock (finished)
                 {
-                    finished.Add(run);
-                    TrxWriter.Write(finished, started, DateTimeOffset.Now, trxPath);
+                    finished[index] = run;
+                    TrxWriter.Write(finished.OfType<NotebookRun>().ToList(), started, DateTimeOffset.Now, trxPath);
                 }
             }
             var runs = RunAll(notebooks, overrides, TimeSpan.FromSeconds(cellTimeout), jobCount, withSolutions, Finished);
