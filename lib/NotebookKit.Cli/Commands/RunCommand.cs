@@ -45,7 +45,7 @@ public static class RunCommand
     }
 
     /// <summary>The notebooks named by the arguments: files as given, folders expanded to their *.dib files in name order.</summary>
-    static List<string> FindNotebooks(IEnumerable<string> paths)
+    internal static List<string> FindNotebooks(IEnumerable<string> paths)
     {
         var files = new List<string>();
         foreach (var path in paths)
@@ -113,7 +113,7 @@ public static class RunCommand
     }
 
     /// <summary>Starts this same nbk (apphost, or nbk.dll under dotnet) with the hidden per-notebook subcommand.</summary>
-    static ChildLauncher SelfLauncher()
+    internal static ChildLauncher SelfLauncher()
     {
         var self = Environment.ProcessPath ?? throw new CliError("cannot tell which executable is running nbk, so notebooks cannot be started in their own processes");
         return Path.GetFileNameWithoutExtension(self) == "dotnet"
