@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using NotebookKit.Interactive;
 using NotebookKit.Notebooks.Execution;
 using NotebookKit.Notebooks.Parsing;
@@ -14,7 +13,7 @@ namespace NotebookKit.Cli.Commands;
 /// on one run of one CPU is not yet a claim; this is how the course checks that its claims hold on a learner's machine.
 /// Exit codes: 0 every run passed, 1 a claim or cell failed, 2 bad usage.
 /// </summary>
-public static partial class SweepCommand
+public static class SweepCommand
 {
     /// <summary>
     /// The CPU kernel choices one machine can imitate: libtorch's own kernels capped at a capability
@@ -76,7 +75,7 @@ public static partial class SweepCommand
         var summary = new List<string>();
         foreach (var notebook in notebooks)
         {
-            var seeded = HasSeedParameter(notebook);
+            var seeded = RunPlan.DeclaresParameter(notebook, "seed");
             var settings = (from cpu in cpus from t in threads from s in seeded ? seeds.Select(s => (long?)s) : [null] select new Setting(cpu, t, s)).ToList();
             var records = new List<(Setting Setting, ClaimRecord Record)>();
             var failedRuns = 0;
@@ -142,13 +141,6 @@ public static partial class SweepCommand
             foreach (var (variable, value) in saved) Environment.SetEnvironmentVariable(variable, value);
         }
     }
-
-    /// <summary>Whether the notebook's <c>// parameters</c> cell declares <c>seed</c>.</summary>
-    static bool HasSeedParameter(Notebook notebook) =>
-        notebook.Cells.FirstOrDefault(c => c.FirstLine.StartsWith(RunPlan.ParametersMarker, StringComparison.Ordinal)) is { } cell && SeedDeclaration().IsMatch(cell.Source);
-
-    [GeneratedRegex(@"^\s*var\s+seed\s*=", RegexOptions.Multiline)]
-    private static partial Regex SeedDeclaration();
 
     static string FirstLine(string? text) => text?.Split('\n')[0] ?? "";
 
