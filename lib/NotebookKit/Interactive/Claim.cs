@@ -114,7 +114,7 @@ public readonly record struct Bound(string Quantity, double Value, double Limit,
 
     /// <summary>"quantity 5.87 above 5.61 (margin 4.6%)".</summary>
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Value:G4} {(MustExceed ? "above" : "below")} {Limit:G4} (margin {Margin:P1})");
+        string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Value:G4} {(MustExceed ? "above" : "below")} {Limit:G4} (margin {Margin:0.0%})");
 }
 
 /// <summary>A notebook's claim did not hold for the run it made.</summary>
