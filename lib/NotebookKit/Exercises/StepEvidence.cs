@@ -40,21 +40,21 @@ sealed class StepEvidence(IReadOnlyList<StepObservation> observed, IReadOnlyList
 
     /// <summary>Whether every step made one update with the library's learning rate, gradient norm and loss, to the given relative tolerances.</summary>
     public bool AgreesWithin(double lossTolerance, double gradNormTolerance) =>
-        observed.Zip(library).All(p => p.First.Count("step") == 1
-            && Close(p.First.Returned, p.Second.Loss, lossTolerance)
-            && Close(p.First.FirstStep!.GradNorm, p.Second.GradNormAtStep, gradNormTolerance)
-            && Close(p.First.FirstStep!.LearningRate, p.Second.LearningRate, 1e-12));
+        observed.Zip(library).All(p => Agrees(p.First, p.Second, lossTolerance, gradNormTolerance));
 
-    /// <summary>Where the learner's step first parts from the library's, when no rule names a bug.</summary>
-    public string Divergence(double largestWeightDifference)
+    /// <summary>Where the learner's step first parts from the library's (by the same tolerances), when no rule names a bug.</summary>
+    public string Divergence(double largestWeightDifference, double lossTolerance, double gradNormTolerance)
     {
-        var parted = observed.Zip(library).Where(p => !Close(p.First.Returned, p.Second.Loss, 1e-5) || p.First.Count("step") != 1
-            || !Close(p.First.FirstStep!.GradNorm, p.Second.GradNormAtStep, 1e-4) || !Close(p.First.FirstStep!.LearningRate, p.Second.LearningRate, 1e-12));
+        var parted = observed.Zip(library).Where(p => !Agrees(p.First, p.Second, lossTolerance, gradNormTolerance));
         var (o, s) = parted.DefaultIfEmpty((observed[^1], library[^1])).First();
         var yourStep = o.FirstStep is { } call ? $"gradient norm at the update {N4(call.GradNorm)} vs {N4(s.GradNormAtStep)}, learning rate {N4(call.LearningRate)} vs {N4(s.LearningRate)}" : "no update";
         return $"your step parts from the library's at step {o.Step}: loss {N4(o.Returned)} vs {N4(s.Loss)}, {yourStep}; after {N} steps the weights differ by up to " +
                $"{largestWeightDifference:E1}. {DoctorSays() ?? "The loop doctor sees none of the bugs it knows in your step's telemetry: compare your step with forward, loss, backward, step, zero_grad, one line at a time."}";
     }
+
+    static bool Agrees(StepObservation o, StepRecord s, double lossTolerance, double gradNormTolerance) =>
+        o.Count("step") == 1 && Close(o.Returned, s.Loss, lossTolerance) && Close(o.FirstStep!.GradNorm, s.GradNormAtStep, gradNormTolerance)
+        && Close(o.FirstStep!.LearningRate, s.LearningRate, 1e-12);
 
     string? NeverSteps()
     {

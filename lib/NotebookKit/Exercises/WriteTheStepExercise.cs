@@ -141,7 +141,7 @@ public static class WriteTheStepExercise
                 $"and your weights by at most {comparison.LargestWeightDifference:0.0E+0} (allowed: 1e-5 relative on a loss, {WeightTolerance:0E+0} on a weight). Your loss is the " +
                 "library's number, the cross-entropy averaged over the step's target tokens, computed in another order, so its last bits differ; the tolerance allows that and nothing more.");
         }
-        return Feedback.Fail(name, evidence.Divergence(comparison.LargestWeightDifference));
+        return Feedback.Fail(name, evidence.Divergence(comparison.LargestWeightDifference, LossTolerance, GradNormTolerance));
     }
 
     /// <summary>The loss of the step about to run, with the weights it starts from: over the targets, over the inputs as targets, and over the last microbatch alone.</summary>

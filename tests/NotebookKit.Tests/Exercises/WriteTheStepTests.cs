@@ -90,6 +90,7 @@ public class WriteTheStepTests(ITestOutputHelper output)
         { "no backward", ["zero gradient at all 5 steps", "loss.backward() is missing"] },
         { "no step", ["never calls optimizer.step()", "did not move in 5 steps"] },
         { "returns the logits", ["returned a tensor of shape [4, 16, "] },
+        { "gradient doubled", ["your step parts from the library's at step 1", "gradient norm at the update"] },
     };
 
     [Theory]
@@ -158,6 +159,14 @@ public class WriteTheStepTests(ITestOutputHelper output)
                 optimizer.step();
                 optimizer.zero_grad();
                 return logits;
+            },
+            "gradient doubled" => (model, optimizer, x, y) =>
+            {
+                var loss = Loss(model, x, y);
+                (2 * loss).backward();
+                optimizer.step();
+                optimizer.zero_grad();
+                return loss;
             },
             _ => throw new ArgumentException(bug),
         };
