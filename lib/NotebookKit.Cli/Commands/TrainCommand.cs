@@ -143,7 +143,7 @@ public static class TrainCommand
             Console.WriteLine($"model: {model.Layers} layers, {model.Heads} heads, width {model.Embd}, block {model.BlockSize}, vocabulary {model.VocabSize}, {model.ParameterCount:N0} parameters, dropout {model.Dropout}");
             Console.WriteLine($"training: {config.MaxIters} steps of {config.TokensPerStep(model.BlockSize):N0} tokens (batch {config.BatchSize} x block {model.BlockSize} x accumulation {config.Accumulation} x ranks {config.Ranks}), precision {config.Precision}{(pairs is null ? "" : ", on prompt/response pairs")}");
             if (loopFault != LoopFault.None)
-                Console.WriteLine($"fault: {loopFault.Name()}, a broken loop on purpose{(FaultSetup.NeedsResume(loopFault) ? $", resumed from a checkpoint after step {config.MaxIters / 2}" : "")}");
+                Console.WriteLine($"fault: {loopFault.Name()}, a broken loop on purpose{(ResumeDrill.Needed(loopFault) ? $", resumed from a checkpoint after step {config.MaxIters / 2}" : "")}");
             Trainer Build() => pairs is null
                 ? new Trainer(model, config, split!, device, entropyFloor: floor)
                 : new Trainer(model, config, pairs, tokenizer.Encode, device);
@@ -151,14 +151,8 @@ public static class TrainCommand
             try
             {
                 if (checkpoints.Start(trainer, tokenizer.Alphabet) is { } resumed) Console.WriteLine(resumed);
-                string? Save() => checkpoints.AfterStep(trainer, tokenizer.Alphabet);
                 // The resume faults stop halfway and continue from a checkpoint, restored as the fault says.
-                if (FaultSetup.NeedsResume(loopFault) && trainer.StepCount < config.MaxIters / 2)
-                {
-                    Run(trainer, Save, config.MaxIters / 2 - trainer.StepCount);
-                    trainer = ResumeDrill.Resume(trainer, Build, tokenizer.Alphabet);
-                }
-                Run(trainer, Save);
+                trainer = ResumeDrill.Train(trainer, Build, tokenizer.Alphabet, (t, steps) => Run(t, () => checkpoints.AfterStep(t, tokenizer.Alphabet), steps));
                 if (checkpoints.Finish(trainer, tokenizer.Alphabet) is { } last) Console.WriteLine($"checkpoint {last}");
 
                 var log = trainer.Log;

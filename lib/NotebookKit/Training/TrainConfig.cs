@@ -1,4 +1,3 @@
-using NotebookKit.Faults;
 using NotebookKit.Precision;
 
 namespace NotebookKit.Training;

@@ -1,6 +1,7 @@
 using NotebookKit.Exercises;
 using NotebookKit.Faults;
 using NotebookKit.Tests.Faults;
+using NotebookKit.Training;
 
 namespace NotebookKit.Tests.Exercises;
 
