@@ -66,33 +66,6 @@ public class CellExecutionTests
     }
 
     [Fact]
-    public async Task ExpectErrorCellsPassWhenTheErrorComesAndFailWhenItDoesNot()
-    {
-        var run = await Nbk.RunAsync("""
-            #!csharp
-            // expect-error: DivideByZero
-            int zero = 0;
-            var q = 1 / zero;
-            #!csharp
-            // expect-error: not in the range
-            throw new ArgumentOutOfRangeException("steps", "steps is not in the range 1..100");
-            #!csharp
-            // expect-error: Overflow
-            var fine = 1 + 1;
-            """);
-        Assert.Equal([CellStatus.Passed, CellStatus.Passed, CellStatus.Failed], run.Results.Select(r => r.Status));
-        Assert.Contains("expects an error containing \"Overflow\" but completed without one", run.Results[2].Error);
-    }
-
-    [Fact]
-    public async Task ExpectErrorCellFailsOnADifferentError()
-    {
-        var run = await Nbk.RunAsync("#!csharp\n// expect-error: Overflow\nthrow new InvalidOperationException(\"other\");\n");
-        Assert.Equal(CellStatus.Failed, run.Results[0].Status);
-        Assert.Contains("but got: t.dib(3): System.InvalidOperationException: other", run.Results[0].Error);
-    }
-
-    [Fact]
     public async Task ParametersAreInjectedAfterTheParametersCell()
     {
         const string text = """
