@@ -3,13 +3,6 @@ using static TorchSharp.torch;
 
 namespace NotebookKit.Data;
 
-/// <summary>Everything a <see cref="WindowSampler"/> needs to continue exactly where it was.</summary>
-/// <param name="Seed">The seed the sampler was created with.</param>
-/// <param name="Rank">This replica's rank.</param>
-/// <param name="WorldSize">How many replicas share the data.</param>
-/// <param name="Drawn">How many batches have been drawn so far: the data position.</param>
-public sealed record SamplerState(long Seed, int Rank, int WorldSize, long Drawn);
-
 /// <summary>
 /// Draws batches of random windows of <c>blockSize + 1</c> tokens from a token stream; each window
 /// gives inputs (the first T tokens) and targets (the same tokens shifted left by one).

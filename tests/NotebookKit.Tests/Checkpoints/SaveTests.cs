@@ -1,4 +1,5 @@
 using NotebookKit.Checkpoints;
+using NotebookKit.Interactive;
 using NotebookKit.Model;
 using NotebookKit.Tests.Training;
 
@@ -46,7 +47,7 @@ public class SaveTests
         Assert.Equal((ResumeRun.N, ResumeRun.N, (long)ResumeRun.N), (manifest.Step, manifest.OptimizerSteps, manifest.SchedulerPosition));
         Assert.Equal(2 * ResumeRun.N, manifest.Samplers.Single().Drawn);  // accumulation 2: two batches per step
 
-        var table = Checkpoint.Contents(checkpoint);
+        var table = CheckpointContents.Of(checkpoint);
         var contents = table.Entries;
         Assert.Equal([Checkpoint.ModelFile, Checkpoint.OptimizerFile, Checkpoint.RngFile, Checkpoint.TelemetryFile, Checkpoint.ManifestFile, Checkpoint.ManifestHashFile],
             contents.Select(c => c.File));
