@@ -79,6 +79,9 @@ public sealed class SftBatcher : IBatchSource
                 targets[b * T + t] = masked[t];
             }
         }
-        return new Batch(tensor(inputs, [B, T], device: device), tensor(targets, [B, T], device: device)); // (B, T) each
+        return new Batch(tensor(inputs, [B, T], device: device), tensor(targets, [B, T], device: device))  // (B, T) each
+        {
+            KnownCountedTokens = targets.LongCount(t => t != Batch.IgnoreIndex),
+        };
     }
 }

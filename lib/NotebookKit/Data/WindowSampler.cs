@@ -80,7 +80,10 @@ public sealed class WindowSampler : IBatchSource
             Array.Copy(_tokens, starts[b], inputs, b * T, T);
             Array.Copy(_tokens, starts[b] + 1, targets, b * T, T);
         }
-        return new Batch(tensor(inputs, [BatchSize, T], device: device), tensor(targets, [BatchSize, T], device: device));
+        return new Batch(tensor(inputs, [BatchSize, T], device: device), tensor(targets, [BatchSize, T], device: device))  // (B, T) each
+        {
+            KnownCountedTokens = (long)BatchSize * T,
+        };
     }
 
     int[] Starts(long batchIndex)

@@ -151,7 +151,7 @@ public sealed class Trainer : IDisposable
         model.train();
         _precision.RefreshCompute();
         // For the doctor: whatever is already in .grad would be added to this step's gradient. The last step left none.
-        var staleGradNorm = GlobalNorm(model.parameters());
+        var staleGradNorm = GlobalNorm(model.parameters());                                                // ()
 
         // Draw the step's microbatches first, every rank's: the loss is normalised by the target tokens of the whole step.
         var keysPerRank = _sources.Select(_ => new List<long>()).ToArray();
@@ -162,7 +162,7 @@ public sealed class Trainer : IDisposable
                 keysPerRank[rank].AddRange(_sources[rank].PeekKeys());
                 microbatches.Add(_sources[rank].Next(_device));
             }
-        var stepTargets = microbatches.Sum(b => b.CountedTokens());
+        var stepTargets = microbatches.Sum(b => b.CountedTokens());                                        // counted on the host by the sources
 
         // Forward, loss and backward for each microbatch; gradients add up in .grad (the all-reduce of simulated ranks).
         var lossTotal = zeros(1, dtype: ScalarType.Float64, device: _device);
@@ -186,7 +186,8 @@ public sealed class Trainer : IDisposable
 
         // Clip by global norm; the norm before clipping is what the timeline shows.
         var parameters = _precision.MasterParameters;
-        var gradNorm = finite ? nn.utils.clip_grad_norm_(parameters, Config.ClipNorm > 0 ? Config.ClipNorm : double.PositiveInfinity) : double.NaN;
+        var gradNorm = GlobalNorm(parameters);                                                             // ()
+        if (finite && Config.ClipNorm > 0) Clip(parameters, gradNorm, Config.ClipNorm);
 
         // Learning rate from the schedule.
         var lr = Config.Schedule.At(SchedulerPosition);
@@ -195,7 +196,7 @@ public sealed class Trainer : IDisposable
 
         // The update, skipped entirely on overflow.
         if (fault == LoopFault.ZeroGradBeforeStep) ZeroGrad();                                             // fault: zero_grad before the step, which then sees no gradient
-        var gradNormAtStep = finite ? GlobalNorm(parameters) : double.NaN;                                 // for the doctor
+        var gradNormAtStep = GlobalNorm(parameters);                                                       // () for the doctor
         var lossScale = _precision.LossScale;
         if (finite)
         {
@@ -209,43 +210,50 @@ public sealed class Trainer : IDisposable
         if (fault != LoopFault.GradientsNeverZeroed)                                                       // fault: the line below never runs
             ZeroGrad();
 
-        // Record.
+        // Record: the step's numbers come to the host in one read, the only wait for the device in the step.
         StepCount++;
         var tokens = microbatches.Sum(b => b.Inputs.numel());
         TokensSeen += tokens;
+        var read = HostRead.Doubles(cat([lossTotal, lossSumTotal, Scalar(gradNorm), Scalar(gradNormAtStep), Scalar(staleGradNorm)]));
+        var (stepLoss, stepLossSum) = (read[0], read[1]);
+        var (norm, normAtStep) = finite ? (read[2], read[3]) : (double.NaN, double.NaN);
         var skipped = !finite;
         if (fault == LoopFault.UncountedSkips) skipped = false;                                             // fault: the timeline hides skipped steps
         var tokensPerSecond = tokens / clock.Elapsed.TotalSeconds;
         var record = new StepRecord(
             Step: StepCount,
             Tokens: TokensSeen,
-            Loss: lossTotal.item<double>(),
+            Loss: stepLoss,
             ValLoss: null,
             LearningRate: lr,
-            GradNorm: gradNorm,
-            Clipped: Config.ClipNorm > 0 && gradNorm > Config.ClipNorm,
+            GradNorm: norm,
+            Clipped: Config.ClipNorm > 0 && norm > Config.ClipNorm,
             TokensPerSecond: tokensPerSecond,
             Mfu: ModelConfig.FlopsPerToken * tokensPerSecond / _peakFlops,
             Skipped: skipped,
             OptimizerStep: OptimizerSteps,
-            GradNormAtStep: gradNormAtStep,
+            GradNormAtStep: normAtStep,
             LossScale: lossScale,
-            TokenMeanLoss: lossSumTotal.item<double>() / stepTargets,
+            TokenMeanLoss: stepLossSum / stepTargets,
             RankOverlap: DataTrace.RankOverlap(keysPerRank),
             BatchFingerprint: DataTrace.Fingerprint(keysPerRank.SelectMany(keys => keys)),
-            StaleGradNorm: staleGradNorm);
+            StaleGradNorm: read[4]);
 
-        // Evaluate every EvalEvery steps and after the last, on the same held-out batches each time.
+        // Evaluate every EvalEvery steps and after the last, on the same held-out batches each time. With dropout, the
+        // doctor also gets a second evaluation of the same weights: in eval mode the two agree exactly.
         if (StepCount % Config.EvalEvery == 0 || StepCount == Config.MaxIters)
-            record = record with { ValLoss = Evaluate(), ValLossRepeat = Evaluate() };
+        {
+            record = record with { ValLoss = Evaluate() };
+            if (ModelConfig.Dropout > 0) record = record with { ValLossRepeat = Evaluate() };               // for the doctor
+        }
         Log.Add(record);
         return record;
     }
 
     /// <summary>
     /// Mean validation loss per counted target token over <see cref="TrainConfig.EvalIters"/> batches: eval mode (no dropout),
-    /// no gradients, the same batches every time, then back to training mode. Every evaluating step runs
-    /// it twice (<see cref="StepRecord.ValLossRepeat"/>): a healthy evaluation gives the same number both times.
+    /// no gradients, the same batches every time, then back to training mode. A model with dropout is evaluated twice by
+    /// every evaluating step (<see cref="StepRecord.ValLossRepeat"/>): a healthy evaluation gives the same number both times.
     /// </summary>
     public double Evaluate()
     {
@@ -300,8 +308,7 @@ public sealed class Trainer : IDisposable
                 for (var t = 0; t < block; t++)
                     (inputs[w * block + t], targets[w * block + t]) = (tokens[chunk[w] + t], tokens[chunk[w] + t + 1]);
             var logits = model.call(tensor(inputs, [chunk.Length, block], device: _device));                       // (W, T, V)
-            var losses = StepLoss.PerPosition(logits, tensor(targets, [chunk.Length, block], device: _device))
-                .to(ScalarType.Float64).cpu().data<double>();                                                   // (W, T)
+            var losses = HostRead.Doubles(StepLoss.PerPosition(logits, tensor(targets, [chunk.Length, block], device: _device)));  // (W, T)
             for (var w = 0; w < chunk.Length; w++)
             {
                 // Position t of the window starting at s predicts token s + t + 1.
@@ -324,25 +331,22 @@ public sealed class Trainer : IDisposable
         if (Config.Fault == LoopFault.EvalInTrainMode) model.train();                                         // fault: dropout stays on while evaluating
         _precision.RefreshCompute();
         _validation.Restore(_validationStart);
-        var sum = new double[ModelConfig.BlockSize];
-        var count = new long[ModelConfig.BlockSize];
+        var block = ModelConfig.BlockSize;
+        var sums = zeros(block, dtype: ScalarType.Float64, device: _device);                                 // (T)
+        var counts = zeros(block, dtype: ScalarType.Float64, device: _device);                               // (T)
         for (var i = 0; i < Config.EvalIters; i++)
         {
             // A scope per batch: one scope around the loop would hold every batch's activations until the end (540 MiB for the default model).
             using var batchScope = NewDisposeScope();
             using var batch = _validation.Next(_device);
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
-            var losses = StepLoss.PerPosition(logits, batch.Targets).sum(dim: 0).to(ScalarType.Float64).cpu();  // (T)
-            var counted = batch.Targets.ne(Batch.IgnoreIndex).sum(dim: 0).cpu();                                        // (T)
-            var (l, c) = (losses.data<double>(), counted.data<long>());
-            for (var t = 0; t < l.Count; t++)
-            {
-                sum[t] += l[t];
-                count[t] += c[t];
-            }
+            var T = batch.Targets.shape[1];                                                                    // prompt/response batches can be shorter than the block
+            sums.narrow(0, 0, T).add_(StepLoss.PerPosition(logits, batch.Targets).sum(dim: 0).to(ScalarType.Float64));  // (T)
+            counts.narrow(0, 0, T).add_(batch.Targets.ne(Batch.IgnoreIndex).sum(dim: 0).to(ScalarType.Float64));       // (T)
         }
         model.train();
-        return (sum, count);
+        var read = HostRead.Doubles(cat([sums, counts]));                                                     // one read per evaluation
+        return (read[..block], Array.ConvertAll(read[block..], c => (long)c));
     }
 
 
@@ -361,12 +365,25 @@ public sealed class Trainer : IDisposable
     // The plan zeroes every gradient the optimizer could see (the masters' too), so the optimizer's own zero_grad would only repeat it.
     void ZeroGrad() => _precision.ZeroGrad();
 
-    static double GlobalNorm(IEnumerable<Parameter> parameters)
+    /// <summary>The norm of every gradient together, () on the device, in the gradients' type; 0 when there are none.</summary>
+    Tensor GlobalNorm(IEnumerable<Parameter> parameters)
     {
         var norms = parameters.Select(p => p.grad).OfType<Tensor>().Select(g => g.norm()).ToArray();
-        if (norms.Length == 0) return 0;
-        return stack(norms).norm().to_type(ScalarType.Float32).item<float>();
+        return norms.Length == 0 ? tensor(0f, device: _device) : stack(norms).norm();                      // ()
     }
+
+    /// <summary>
+    /// Scales every gradient by min(1, max / (norm + 1e-6)), as <c>torch.nn.utils.clip_grad_norm_</c> does, but on the
+    /// device: the norm is never read back, so clipping makes the step wait for nothing.
+    /// </summary>
+    static void Clip(IEnumerable<Parameter> parameters, Tensor norm, double max)
+    {
+        var denominator = norm + 1e-6;                                                                     // ()
+        var coefficient = full_like(denominator, max).div_(denominator).clamp_max_(1.0);                   // ()
+        foreach (var grad in parameters.Select(p => p.grad).OfType<Tensor>()) grad.mul_(coefficient);
+    }
+
+    static Tensor Scalar(Tensor value) => value.reshape(1).to(ScalarType.Float64);                       // (1)
 
     /// <summary>Frees the model copy, the optimizer state and the model.</summary>
     public void Dispose()
