@@ -6,6 +6,7 @@ var root = new RootCommand("nbk: NotebookKit's command line. Runs the course's n
     RunCommand.Create(),
     RunNotebookCommand.Create(),
     ParseCommand.Create(),
+    IpynbCommand.Create(),
     TrainCommand.Create(),
     CorpusCommand.Create(),
     DoctorCommand.Create(),

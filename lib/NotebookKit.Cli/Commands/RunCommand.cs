@@ -45,7 +45,7 @@ public static class RunCommand
     }
 
     /// <summary>The notebooks named by the arguments: files as given, folders expanded to their *.dib files in name order.</summary>
-    static List<string> FindNotebooks(IEnumerable<string> paths)
+    internal static List<string> FindNotebooks(IEnumerable<string> paths)
     {
         var files = new List<string>();
         foreach (var path in paths)

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace NotebookKit.Notebooks.Execution;
 
-/// <summary>One NuGet package the runner ships, as its deps.json lists it.</summary>
+/// <summary>One NuGet package (or project built as one, like NotebookKit itself) the runner ships, as its deps.json lists it.</summary>
 /// <param name="Name">The package id as NuGet spells it.</param>
 /// <param name="Version">The exact version shipped.</param>
 /// <param name="Assemblies">File names of its managed assemblies (none for native-only packages such as libtorch).</param>
@@ -58,7 +58,8 @@ public sealed class CarriedPackages
         var packages = new List<CarriedPackage>();
         foreach (var library in root.GetProperty("libraries").EnumerateObject())
         {
-            if (library.Value.GetProperty("type").GetString() != "package") continue;
+            // Projects count too: notebooks ask for the NotebookKit library by its package id and version.
+            if (library.Value.GetProperty("type").GetString() is not ("package" or "project")) continue;
             var slash = library.Name.IndexOf('/');
             var assemblies = new List<string>();
             var dependencies = new List<string>();

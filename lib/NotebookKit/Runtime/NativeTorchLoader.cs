@@ -59,6 +59,11 @@ internal static partial class NativeTorchLoader
             if (_bridge != IntPtr.Zero) return _bridge;
             var original = CandidateFolders(torchAssembly).Select(d => Path.Combine(d, BridgeFile)).FirstOrDefault(File.Exists);
             if (original is null) return IntPtr.Zero; // let TorchSharp report what it could not find
+            // A notebook kernel loads TorchSharp.dll from its package folder, where the bridge sits without
+            // libtorch; loading libtorch from its own package first lets the bridge find it by soname, so
+            // TorchSharp never falls back to copying half a gigabyte of natives into the package cache.
+            if (!File.Exists(Path.Combine(Path.GetDirectoryName(original)!, "libtorch.so")))
+                PreloadDependencies(original, torchAssembly);
             try
             {
                 _bridge = NativeLibrary.Load(original);
@@ -130,12 +135,20 @@ internal static partial class NativeTorchLoader
             yield return Path.Combine(NuGetPackages(), "torchsharp", version, "runtimes", "linux-x64", "native");
     }
 
+    /// <summary>The native folder of the libtorch package this build of NotebookKit references (its id and
+    /// version are stamped into the assembly at build time), where a notebook kernel restored it.</summary>
     static IEnumerable<string> LibtorchPackageFolders()
     {
-        var root = Path.Combine(NuGetPackages(), "libtorch-cpu-linux-x64");
-        return Directory.Exists(root)
-            ? Directory.GetDirectories(root).Select(v => Path.Combine(v, "runtimes", "linux-x64", "native"))
-            : [];
+        var metadata = typeof(NativeTorchLoader).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value);
+        if (metadata.GetValueOrDefault("LibtorchPackage") is not { Length: > 0 } package ||
+            metadata.GetValueOrDefault("LibtorchVersion") is not { Length: > 0 } version)
+            return [];
+        var root = NuGetPackages();
+        // The CPU build is one package; a CUDA build's natives come in packages named libtorch-cuda-<cuda>-linux-x64*.
+        var ids = package.Contains('*', StringComparison.Ordinal) && Directory.Exists(root)
+            ? Directory.GetDirectories(root, package).Select(Path.GetFileName).OfType<string>()
+            : [package.ToLowerInvariant()];
+        return ids.Select(id => Path.Combine(root, id, version, "runtimes", "linux-x64", "native")).Where(Directory.Exists);
     }
 
     static string NuGetPackages() =>

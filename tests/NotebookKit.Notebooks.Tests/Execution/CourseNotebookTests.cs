@@ -3,13 +3,22 @@ using NotebookKit.Notebooks.Parsing;
 
 namespace NotebookKit.Notebooks.Tests.Execution;
 
-public class CourseNotebookTests
+/// <summary>The course's notebooks, and the test collection that runs them one at a time (each run trains on both cores).</summary>
+[CollectionDefinition(Collection)]
+public sealed class CourseNotebooks
 {
-    static string[] CourseNotebooks()
+    public const string Collection = "course notebooks";
+
+    public static string[] Files()
     {
         var folder = Path.Combine(Nbk.RepositoryRoot(), "notebooks");
         return Directory.Exists(folder) ? Directory.GetFiles(folder, "*.dib").Order(StringComparer.Ordinal).ToArray() : [];
     }
+}
+
+[Collection(CourseNotebooks.Collection)]
+public class CourseNotebookTests
+{
 
     static string FirstError(NotebookRun run) => $"{run.Notebook.Name}: {run.Error ?? run.Results.FirstOrDefault(r => r.Error is not null)?.Error}";
 
@@ -18,7 +27,7 @@ public class CourseNotebookTests
     public async Task EveryCourseNotebookRunsAndPasses()
     {
         var failures = new List<string>();
-        foreach (var file in CourseNotebooks())
+        foreach (var file in CourseNotebooks.Files())
         {
             var run = await NotebookProcess.RunAsync(DibParser.Load(file), [], TimeSpan.FromSeconds(300), Nbk.Launcher);
             if (!run.Passed) failures.Add(FirstError(run));
@@ -34,7 +43,7 @@ public class CourseNotebookTests
     public async Task EveryReferenceSolutionPassesItsCheckerInsideItsNotebook()
     {
         var failures = new List<string>();
-        foreach (var file in CourseNotebooks())
+        foreach (var file in CourseNotebooks.Files())
         {
             var notebook = DibParser.Load(file);
             var exercises = notebook.Cells.Count(c => c.FirstLine.StartsWith(RunPlan.ExerciseMarker, StringComparison.Ordinal));

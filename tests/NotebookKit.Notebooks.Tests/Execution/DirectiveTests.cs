@@ -48,6 +48,22 @@ public class DirectiveTests
     }
 
     [Fact]
+    public async Task TheLibraryPackageResolvesToTheRunnersOwnCopyAtItsExactVersion()
+    {
+        var version = typeof(NotebookKit.Runtime.Workbench).Assembly.GetName().Version!.ToString(3);
+        var run = await Nbk.RunAsync($$"""
+            #!csharp
+            #r "nuget: NotebookKit, {{version}}"
+            TorchSharp.torch.ones(2).sum().item<float>() + AppDomain.CurrentDomain.GetAssemblies().Count(a => a.GetName().Name == "NotebookKit")
+            """);
+        Assert.True(run.Passed, run.Results.FirstOrDefault(r => r.Error is not null)?.Error);
+        Assert.Equal("3", run.Outputs(0)[^1]);
+
+        var stale = await Nbk.RunAsync("#!csharp\n#r \"nuget: NotebookKit, 0.0.1\"\n");
+        Assert.Equal($"t.dib(2): #r asks for NotebookKit with version 0.0.1, but nbk run carries NotebookKit {version}: write #r \"nuget: NotebookKit, {version}\"", stale.Results[0].Error);
+    }
+
+    [Fact]
     public async Task MissingRelativeAssemblyNamesTheResolvedPath()
     {
         var run = await Nbk.RunAsync("#!csharp\n#r \"bin/Nowhere.dll\"\n");
