@@ -14,11 +14,14 @@ public class OfflineReportBrowserTests
         #!csharp
 
         #r "nuget: Plotly.NET, 6.0.0"
-        #r "nuget: Plotly.NET.CSharp, 0.14.0"
         #r "nuget: TorchSharp, 0.107.0"
         #r "{{Path.Combine(AppContext.BaseDirectory, "NotebookKit.dll")}}"
         // NotebookKit's formatter draws any Plotly.NET chart; the report page carries plotly.js itself.
-        display(Plotly.NET.CSharp.Chart.Line<int, int, string>(x: new[] { 1, 2, 3 }, y: new[] { 3, 1, 2 }));
+        var line = new Plotly.NET.Trace2D("scatter");
+        line.SetProperty("x", new[] { 1, 2, 3 });
+        line.SetProperty("y", new[] { 3, 1, 2 });
+        line.SetProperty("mode", "lines");
+        display(Plotly.NET.GenericChart.ofTraceObject(true, line));
         display("<b id=\"injected\">not bold</b>");
         Console.WriteLine("<script>window.ran = true</script>");
         """;
