@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.CodeAnalysis;
@@ -19,6 +21,7 @@ namespace NotebookKit.Notebooks.Execution;
 /// A busy cell cannot be cancelled from inside; <c>nbk run</c> enforces the timeout by running each
 /// notebook in its own process.
 /// </remarks>
+[SuppressMessage("Design", "CA1001", Justification = "its console writer only buffers text in memory; there is nothing to release")]
 public sealed class NotebookSession
 {
     /// <summary>The namespaces every cell starts with, as in the original C# kernel.</summary>
@@ -128,7 +131,7 @@ public sealed class NotebookSession
     string FormatDiagnostic(Diagnostic d)
     {
         var span = d.Location.GetMappedLineSpan();
-        return $"{Path.GetFileName(_path)}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1}): error {d.Id}: {d.GetMessage()}";
+        return $"{Path.GetFileName(_path)}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1}): error {d.Id}: {d.GetMessage(CultureInfo.InvariantCulture)}";
     }
 
     /// <summary>The .dib line of the innermost stack frame that belongs to the notebook.</summary>

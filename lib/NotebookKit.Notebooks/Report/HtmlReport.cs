@@ -63,8 +63,8 @@ public static class HtmlReport
             var run = runs[i];
             var code = run.Results.Count(r => r.Status is not (CellStatus.Rendered or CellStatus.Skipped));
             var passed = run.Results.Count(r => r.Status == CellStatus.Passed);
-            html.Append($"<tr><td><a href=\"{E(pages[i])}\">{E(run.Notebook.Name)}</a></td><td class=\"{OutcomeClass(run)}\">{run.Outcome}</td>")
-                .Append($"<td>{Seconds(run.DurationMs)}</td><td>{passed}/{code} passed</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"{E(pages[i])}\">{E(run.Notebook.Name)}</a></td><td class=\"{OutcomeClass(run)}\">{run.Outcome}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td>{Seconds(run.DurationMs)}</td><td>{passed}/{code} passed</td></tr>");
         }
         return html.Append("</table></body></html>").ToString();
     }
@@ -73,9 +73,9 @@ public static class HtmlReport
     {
         var withPlotly = run.Outputs.Any(o => o.MimeType == CellOutput.Html && o.Text.Contains("Plotly", StringComparison.Ordinal));
         var html = Head(run.Notebook.Name, withPlotly);
-        html.Append($"<p><a href=\"index.html\">all notebooks</a></p><h1>{E(run.Notebook.Name)}</h1>")
-            .Append($"<p class=\"{OutcomeClass(run)}\">{run.Outcome} in {Seconds(run.DurationMs)} (runner overhead {Seconds(run.OverheadMs)})</p>");
-        if (run.Error is not null) html.Append($"<pre class=\"error\">{E(run.Error)}</pre>");
+        html.Append(CultureInfo.InvariantCulture, $"<p><a href=\"index.html\">all notebooks</a></p><h1>{E(run.Notebook.Name)}</h1>")
+            .Append(CultureInfo.InvariantCulture, $"<p class=\"{OutcomeClass(run)}\">{run.Outcome} in {Seconds(run.DurationMs)} (runner overhead {Seconds(run.OverheadMs)})</p>");
+        if (run.Error is not null) html.Append(CultureInfo.InvariantCulture, $"<pre class=\"error\">{E(run.Error)}</pre>");
         for (var i = 0; i < run.Plan.Count; i++) AppendCell(html, run, i);
         return html.Append("</body></html>").ToString();
     }
@@ -84,7 +84,7 @@ public static class HtmlReport
     {
         var cell = run.Plan[index];
         var result = run.Results[index];
-        html.Append($"<section class=\"cell {result.Status}\" data-status=\"{result.Status}\">");
+        html.Append(CultureInfo.InvariantCulture, $"<section class=\"cell {result.Status}\" data-status=\"{result.Status}\">");
         switch (cell.Kernel)
         {
             case "markdown":
@@ -96,13 +96,13 @@ public static class HtmlReport
             default:
                 var origin = cell.Injected ? "injected by --param" : $"line {cell.Line}";
                 var time = result.DurationMs > 0 ? $" · {result.DurationMs.ToString("0", CultureInfo.InvariantCulture)} ms" : "";
-                html.Append($"<div class=\"meta\">cell {index + 1}/{run.Plan.Count} · {E(cell.Kernel)} · {origin} · <b>{StatusText(result.Status)}</b>{time}</div>")
-                    .Append($"<pre><code>{E(cell.Source)}</code></pre>");
+                html.Append(CultureInfo.InvariantCulture, $"<div class=\"meta\">cell {index + 1}/{run.Plan.Count} · {E(cell.Kernel)} · {origin} · <b>{StatusText(result.Status)}</b>{time}</div>")
+                    .Append(CultureInfo.InvariantCulture, $"<pre><code>{E(cell.Source)}</code></pre>");
                 break;
         }
         foreach (var output in run.Outputs.Where(o => o.Cell == index))
             html.Append(output.MimeType == CellOutput.Html ? $"<div class=\"out\">{output.Text}</div>" : $"<pre class=\"out\">{E(output.Text)}</pre>");
-        if (result.Error is not null) html.Append($"<pre class=\"error\">{E(result.Error)}</pre>");
+        if (result.Error is not null) html.Append(CultureInfo.InvariantCulture, $"<pre class=\"error\">{E(result.Error)}</pre>");
         html.Append("</section>\n");
     }
 

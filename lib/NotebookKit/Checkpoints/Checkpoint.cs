@@ -67,7 +67,7 @@ public static partial class Checkpoint
     }
 
     /// <summary>The newest complete checkpoint in <paramref name="directory"/>, or null when there is none.</summary>
-    public static string? Latest(string directory) => List(directory).LastOrDefault();
+    public static string? Latest(string directory) => List(directory) is [.., var last] ? last : null;
 
     /// <summary>
     /// Every file of a checkpoint with what it holds, its size and SHA-256: the manifest's file table, then the

@@ -115,9 +115,9 @@ public sealed class TinyGpt : Module<Tensor, Tensor>
         using var _ = no_grad();
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith(".bias")) init.zeros_(p);
-            else if (name.StartsWith("ln_") || name.Contains(".ln_")) init.ones_(p);
-            else if (name.EndsWith("c_proj.weight")) init.normal_(p, 0, 0.02 / Math.Sqrt(2 * config.Layers));
+            if (name.EndsWith(".bias", StringComparison.Ordinal)) init.zeros_(p);
+            else if (name.StartsWith("ln_", StringComparison.Ordinal) || name.Contains(".ln_", StringComparison.Ordinal)) init.ones_(p);
+            else if (name.EndsWith("c_proj.weight", StringComparison.Ordinal)) init.normal_(p, 0, 0.02 / Math.Sqrt(2 * config.Layers));
             else init.normal_(p, 0, 0.02);
         }
     }
