@@ -46,6 +46,7 @@ public class SaveTests
         Assert.Equal(TinyRun.Alphabet, manifest.Vocabulary);
         Assert.Equal((ResumeRun.N, ResumeRun.N, (long)ResumeRun.N), (manifest.Step, manifest.OptimizerSteps, manifest.SchedulerPosition));
         Assert.Equal(2 * ResumeRun.N, manifest.Samplers.Single().Drawn);  // accumulation 2: two batches per step
+        Assert.DoesNotContain("fault", File.ReadAllText(Path.Combine(checkpoint, Checkpoint.ManifestFile)), StringComparison.OrdinalIgnoreCase);
 
         var table = CheckpointContents.Of(checkpoint);
         var contents = table.Entries;
