@@ -22,7 +22,7 @@ public static class DoctorCommand
             Description = "The run's settings as JSON; default: the sidecar beside the CSV (run.csv -> run.run.json) that nbk train --timeline writes",
         };
         var command = new Command("doctor", "Name the likely fault of a training run from its timeline: one 'name: evidence' line per finding " +
-                                            "(names as nbk train --fault takes them, plus lr-too-high), or 'healthy: ...'. Exit code 0 when healthy, 1 when something was found.")
+                                            "(names as nbk train --fault takes them, plus diverged for a loss that went NaN or blew up), or 'healthy: ...'. Exit code 0 when healthy, 1 when something was found.")
         {
             timeline,
             runInfo,
@@ -30,8 +30,8 @@ public static class DoctorCommand
         command.SetAction(parse => CliError.Guard(() =>
         {
             var path = parse.GetValue(timeline)!;
-            var log = RunLog.ReadCsv(path, entropyFloor: null);
-            var info = RunInfo.Load(parse.GetValue(runInfo) ?? RunInfo.SidecarPath(path));
+            var log = CliError.Input(() => RunLog.ReadCsv(path, entropyFloor: null));
+            var info = CliError.Input(() => RunInfo.Load(parse.GetValue(runInfo) ?? RunInfo.SidecarPath(path)));
             var diagnosis = LoopDoctor.Diagnose(log, info);
             Console.WriteLine(diagnosis);
             return diagnosis.Healthy ? 0 : 1;
