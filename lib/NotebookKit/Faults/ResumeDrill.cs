@@ -41,7 +41,7 @@ public static class ResumeDrill
     /// <summary>
     /// Trains <paramref name="trainer"/> to its end with <paramref name="train"/>; under a resume fault, a trainer that has
     /// not yet reached half of <see cref="TrainConfig.MaxIters"/> trains to the half, is resumed through a checkpoint
-    /// (<see cref="Resume"/>) and the resumed one trains on. <c>nbk train --fault</c> runs its progress display this way.
+    /// (<see cref="Resume"/>) and the resumed one trains on.
     /// </summary>
     /// <param name="trainer">The run, fresh or restored from the user's own checkpoint.</param>
     /// <param name="build">Builds a fresh trainer of the same run, for the resume.</param>
