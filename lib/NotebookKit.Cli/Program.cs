@@ -11,6 +11,7 @@ var root = new RootCommand("nbk: NotebookKit's command line. Runs the course's n
     CorpusCommand.Create(),
     DoctorCommand.Create(),
     BenchCommand.Create(),
+    SweepCommand.Create(),
 };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

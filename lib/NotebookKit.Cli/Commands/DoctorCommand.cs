@@ -21,7 +21,7 @@ public static class DoctorCommand
             Description = "The run's settings as JSON; default: the sidecar beside the CSV (run.csv -> run.run.json) that nbk train --timeline writes",
         };
         var command = new Command("doctor", "Name the likely fault of a training run from its timeline: one 'name: evidence' line per finding " +
-                                            "(names as nbk train --fault takes them, plus lr-too-high), or 'healthy: ...'. Exit code 0 when healthy, 1 when something was found.")
+                                            "(names as nbk train --fault takes them, plus diverged for a loss that went NaN or blew up), or 'healthy: ...'. Exit code 0 when healthy, 1 when something was found.")
         {
             timeline,
             runInfo,

@@ -128,7 +128,7 @@ public static class RunCommand
     }
 
     /// <summary>Starts this same nbk (apphost, or nbk.dll under dotnet) with the hidden per-notebook subcommand.</summary>
-    static ChildLauncher SelfLauncher()
+    internal static ChildLauncher SelfLauncher()
     {
         var self = Environment.ProcessPath ?? throw new CliError("cannot tell which executable is running nbk, so notebooks cannot be started in their own processes");
         return Path.GetFileNameWithoutExtension(self) == "dotnet"

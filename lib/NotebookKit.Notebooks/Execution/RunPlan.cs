@@ -43,6 +43,11 @@ public static partial class RunPlan
         return cells;
     }
 
+    /// <summary>Whether the notebook's <c>// parameters</c> cell declares <paramref name="name"/> (<c>var name = ...</c>), so <c>--param name=value</c> sets it.</summary>
+    public static bool DeclaresParameter(Notebook notebook, string name) =>
+        notebook.Cells.FirstOrDefault(c => c.FirstLine.StartsWith(ParametersMarker, StringComparison.Ordinal)) is { } cell &&
+        Regex.IsMatch(cell.Source, $@"^\s*var\s+{Regex.Escape(name)}\s*=", RegexOptions.Multiline);
+
     /// <summary>The path of the solutions notebook that belongs to <paramref name="notebookPath"/>.</summary>
     public static string SolutionsPath(string notebookPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(notebookPath))!, "solutions", Path.GetFileName(notebookPath));

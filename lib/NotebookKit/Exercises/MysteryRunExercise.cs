@@ -3,9 +3,16 @@ using NotebookKit.Telemetry;
 
 namespace NotebookKit.Exercises;
 
-/// <summary>An unlabeled broken run: its timeline and settings are shown, the fault that broke it is hidden.</summary>
+/// <summary>
+/// An unlabeled broken run: its timeline and settings are shown, the fault that broke it is hidden. Every candidate
+/// trains with the same settings (accumulation 4 for all of them, fp32, one rank, no dropout, text), so the
+/// settings shown beside the timeline are the same whichever fault is hidden and only the timeline tells.
+/// </summary>
 public sealed class MysteryRun
 {
+    /// <summary>Microbatches per step of every mystery run: enough for the accumulation faults to show, the same for all.</summary>
+    public const int Accumulation = 4;
+
     internal MysteryRun(RunLog timeline, RunInfo info, LoopFault fault)
     {
         Timeline = timeline;
@@ -13,26 +20,46 @@ public sealed class MysteryRun
         Fault = fault;
     }
 
-    /// <summary>Faults a mystery run may hide: each leaves a clear mark on the timeline of a short text run.</summary>
+    /// <summary>
+    /// Faults a mystery run may hide: each leaves a clear mark on the timeline of a short text run with accumulation
+    /// <see cref="Accumulation"/>, and none needs a setting of its own (fp16, ranks, dropout, SFT data) that would name it.
+    /// </summary>
     public static IReadOnlyList<LoopFault> Candidates { get; } =
     [
-        LoopFault.ZeroGradBeforeStep, LoopFault.GradientsNeverZeroed, LoopFault.LabelsNotShifted,
-        LoopFault.SchedulerPerMicrobatch, LoopFault.UncountedSkips, LoopFault.ResumeWithoutScheduler,
+        LoopFault.ZeroGradBeforeStep, LoopFault.GradientsNeverZeroed, LoopFault.LabelsNotShifted, LoopFault.SchedulerPerMicrobatch,
+        LoopFault.AccumulationNotDivided, LoopFault.ResumeWithoutScheduler, LoopFault.ResumeWithoutRngState,
     ];
 
     /// <summary>The run's timeline, named "mystery run".</summary>
     public RunLog Timeline { get; }
 
-    /// <summary>What the run was configured to do (warmup, accumulation, precision, ...): the reader's context, not the answer.</summary>
+    /// <summary>What the run was configured to do (warmup, accumulation, precision, ...): the reader's context, the same for every candidate.</summary>
     public RunInfo Info { get; }
 
     internal LoopFault Fault { get; }
 
-    /// <summary>Trains one of the <see cref="Candidates"/>, picked by <paramref name="seed"/>, in <paramref name="gallery"/>'s setup.</summary>
+    /// <summary>Wrong answers checked so far; the hints get more specific with each.</summary>
+    internal int WrongAnswers { get; set; }
+
+    /// <summary>
+    /// A seed that is the same every time for one learner and differs between learners: a stable hash (FNV-1a) of the
+    /// user and machine name. Two people comparing notes then usually have different mysteries.
+    /// </summary>
+    public static int LearnerSeed()
+    {
+        var hash = 2166136261u;
+        foreach (var c in $"{Environment.UserName}@{Environment.MachineName}") hash = (hash ^ c) * 16777619u;
+        return (int)(hash & int.MaxValue);
+    }
+
+    /// <summary>The candidate <paramref name="seed"/> hides.</summary>
+    internal static LoopFault Pick(int seed) => Candidates[new Random(seed).Next(Candidates.Count)];
+
+    /// <summary>Trains one of the <see cref="Candidates"/>, picked by <paramref name="seed"/>, in <paramref name="gallery"/>'s setup with accumulation <see cref="Accumulation"/>.</summary>
     public static MysteryRun Create(FaultGallery gallery, int seed)
     {
-        var fault = Candidates[new Random(seed).Next(Candidates.Count)];
-        var (timeline, info) = gallery.Train(fault, "mystery run");
+        var fault = Pick(seed);
+        var (timeline, info) = gallery.Train(fault, "mystery run", Accumulation);
         return new MysteryRun(timeline, info, fault);
     }
 }
@@ -60,7 +87,23 @@ public static class MysteryRunExercise
         _ => "a healthy run: the loss falls, validation follows, the learning rate follows its schedule",
     };
 
-    /// <summary>Checks the learner's diagnosis: a fault name as <c>nbk train --fault</c> spells it (e.g. <c>zero-grad-before-step</c>).</summary>
+    /// <summary>Which panel (or hover field) shows the fault: the second hint, before the signature itself.</summary>
+    static string Where(LoopFault fault) => fault switch
+    {
+        LoopFault.LabelsNotShifted => "the loss panel: compare how low the training line goes with the entropy floor, and watch the validation diamonds",
+        LoopFault.SchedulerPerMicrobatch or LoopFault.ResumeWithoutScheduler => "the learning-rate panel: compare its shape with a warmup followed by a cosine decay",
+        LoopFault.GradientsNeverZeroed => "the grad-norm panel: does it settle into a band?",
+        LoopFault.ZeroGradBeforeStep => "the loss panel, then hover a step: compare the two gradient norms it lists",
+        LoopFault.AccumulationNotDivided => "hover a step: compare the logged loss with the loss per target token",
+        LoopFault.ResumeWithoutRngState => "hover steps after the middle of the run: compare their batch fingerprints with the first steps'",
+        _ => "every panel, top to bottom",
+    };
+
+    /// <summary>
+    /// Checks the learner's diagnosis: one fault name as <c>nbk train --fault</c> spells it (e.g. <c>zero-grad-before-step</c>).
+    /// A wrong name is answered in tiers: first what that fault would have looked like, then which panel to read, and from
+    /// the third wrong answer on, what this run's panels show.
+    /// </summary>
     /// <param name="run">The mystery run the learner read.</param>
     /// <param name="answer">The learner's fault name; the enum's own spelling (ZeroGradBeforeStep) is accepted too.</param>
     public static Feedback Check(MysteryRun run, string? answer)
@@ -68,34 +111,51 @@ public static class MysteryRunExercise
         var names = string.Join(", ", LoopFaultNames.All);
         if (string.IsNullOrWhiteSpace(answer))
             return Feedback.NotAnswered(Name, $"name the fault as nbk train --fault spells it, one of: {names}.");
+        var text = answer.Trim();
         var real = run.Fault;
-        var clue = Signature(real, run.Info);
-        if (answer.Trim().Equals(LoopDoctor.LrTooHigh, StringComparison.OrdinalIgnoreCase))
-            return Feedback.Fail(Name, $"a learning rate that is too high shows as gradient-norm spikes followed by an exploding loss, and this run's peak rate ({run.Info.LearningRate}) did not explode it. The fault is in the loop. Look again: {clue}.");
-        if (!TryParse(answer, out var given))
-            return Feedback.Fail(Name, $"'{answer.Trim()}' is not a fault name: use one of {names}.");
+        if (text.IndexOfAny([',', ';', '|', '+', '&']) >= 0)
+            return Feedback.Fail(Name, $"'{text}' names more than one thing: the run has one fault, so give one name, e.g. \"zero-grad-before-step\".");
+        if (text.Equals(LoopDoctor.Diverged, StringComparison.OrdinalIgnoreCase) || text.Equals("lr-too-high", StringComparison.OrdinalIgnoreCase))
+            return Wrong(run, $"a learning rate that is too high makes the loss blow up (or go NaN), and this run's loss stays within {Pct(LossRange(run))} of its start. The fault is in the loop.");
+        if (Parse(text) is not { } given)
+            return Feedback.Fail(Name, $"'{text}' is not a fault name: use one of {names}.");
         if (given == real)
         {
-            var evidence = LoopDoctor.Diagnose(run.Timeline, run.Info).Findings.FirstOrDefault(f => f.Name == real.Name())?.Evidence ?? clue;
+            var evidence = LoopDoctor.Diagnose(run.Timeline, run.Info).Findings.FirstOrDefault(f => f.Name == real.Name())?.Evidence ?? Signature(real, run.Info);
             return Feedback.Pass(Name, $"{real.Name()}. The evidence: {evidence}.");
         }
         if (given == LoopFault.None)
-            return Feedback.Fail(Name, $"this run is not healthy. Look again: {clue}.");
-        return Feedback.Fail(Name, $"not {given.Name()}: that fault would show as {Signature(given, run.Info)}, and this timeline does not. Look again: {clue}.");
+            return Wrong(run, "this run is not healthy.");
+        return Wrong(run, $"not {given.Name()}: that fault would show as {Signature(given, run.Info)}, and this timeline does not.");
     }
 
-    static bool TryParse(string answer, out LoopFault fault)
+    static Feedback Wrong(MysteryRun run, string why)
     {
-        var text = answer.Trim();
-        if (Enum.TryParse(text, ignoreCase: true, out fault) && !int.TryParse(text, out _)) return true;
-        try
+        run.WrongAnswers++;
+        var hint = run.WrongAnswers switch
         {
-            fault = LoopFaultNames.Parse(text.Replace('_', '-').Replace(' ', '-'));
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
+            1 => "Read the four panels again, top to bottom, and ask of each whether a healthy run would look like that.",
+            2 => $"Hint: look at {Where(run.Fault)}.",
+            _ => $"What this run shows: {Signature(run.Fault, run.Info)}.",
+        };
+        return Feedback.Fail(Name, $"{why} {hint}");
+    }
+
+    /// <summary>Largest ratio of a loss to the first step's, minus one: how far the loss ever moved above its start.</summary>
+    static double LossRange(MysteryRun run) => run.Timeline.Steps.Max(s => s.Loss) / run.Timeline.Steps[0].Loss - 1;
+
+    static string Pct(double fraction) => $"{Math.Max(0, fraction) * 100:0}%";
+
+    /// <summary>
+    /// The fault one answer names: its kebab-case name (spaces and underscores read as hyphens) or the enum's own name, compared
+    /// whole and case-insensitively; null for anything else. One name at a time: no flags arithmetic, no numbers.
+    /// </summary>
+    static LoopFault? Parse(string text)
+    {
+        var kebab = text.Replace('_', '-').Replace(' ', '-');
+        foreach (var fault in Enum.GetValues<LoopFault>())
+            if (string.Equals(fault.Name(), kebab, StringComparison.OrdinalIgnoreCase) || string.Equals(fault.ToString(), text, StringComparison.OrdinalIgnoreCase))
+                return fault;
+        return null;
     }
 }

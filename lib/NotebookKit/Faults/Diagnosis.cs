@@ -2,7 +2,7 @@ namespace NotebookKit.Faults;
 
 /// <summary>One thing the doctor found in a timeline.</summary>
 /// <param name="Name">The fault's name as <c>nbk train --fault</c> takes it (e.g. <c>zero-grad-before-step</c>),
-/// or <see cref="LoopDoctor.LrTooHigh"/>.</param>
+/// or <see cref="LoopDoctor.Diverged"/>.</param>
 /// <param name="Evidence">What in the timeline points there, in plain words with the numbers.</param>
 public sealed record Finding(string Name, string Evidence)
 {
@@ -11,7 +11,7 @@ public sealed record Finding(string Name, string Evidence)
 }
 
 /// <summary>What the doctor made of a timeline: the likely faults, or none.</summary>
-/// <param name="Findings">The likely faults, in <see cref="LoopFault"/> order, <see cref="LoopDoctor.LrTooHigh"/> last; empty when nothing looked wrong.</param>
+/// <param name="Findings">The likely faults: <see cref="LoopDoctor.Diverged"/> first when the loss blew up, then faults in <see cref="LoopFault"/> order; empty when nothing looked wrong.</param>
 /// <param name="Summary">One line describing the run as read (steps, loss, validation), printed in every report.</param>
 public sealed record Diagnosis(IReadOnlyList<Finding> Findings, string Summary)
 {

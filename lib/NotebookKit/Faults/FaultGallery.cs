@@ -61,18 +61,22 @@ public sealed class FaultGallery
     }
 
     /// <summary>Trains <paramref name="fault"/> alone under the run name <paramref name="name"/>: its timeline and what it was configured to do.</summary>
-    public (RunLog Timeline, RunInfo Info) Train(LoopFault fault, string name)
+    /// <param name="fault">The switch to turn on.</param>
+    /// <param name="name">The timeline's name.</param>
+    /// <param name="accumulation">Microbatches per step for this run, whatever the fault (null: the gallery's, raised when the fault needs it).
+    /// Giving several faults the same accumulation gives them the same <see cref="RunInfo"/>, so the settings do not tell them apart.</param>
+    public (RunLog Timeline, RunInfo Info) Train(LoopFault fault, string name, int? accumulation = null)
     {
         var sft = FaultSetup.NeedsSftData(fault);
-        var (model, config) = Setup(fault);
+        var (model, config) = Setup(fault, accumulation);
         return (Train(fault, name, model, config, sft), RunInfo.From(model, config, sft));
     }
 
-    (ModelConfig Model, TrainConfig Config) Setup(LoopFault fault)
+    (ModelConfig Model, TrainConfig Config) Setup(LoopFault fault, int? accumulation = null)
     {
         var sft = FaultSetup.NeedsSftData(fault);
         var model = sft ? _model with { VocabSize = _pairTokenizer.VocabSize, BlockSize = 64 } : _model;
-        var (m, c) = FaultSetup.Apply(fault, model, _config);
+        var (m, c) = FaultSetup.Apply(fault, model, accumulation is { } a ? (_config with { Accumulation = a }).Validate() : _config);
         // Accumulating runs split the same batch into microbatches, so every run trains on as many windows per step.
         return (m, c with { BatchSize = Math.Max(1, c.BatchSize / c.Accumulation) });
     }

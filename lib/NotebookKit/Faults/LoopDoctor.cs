@@ -7,12 +7,14 @@ namespace NotebookKit.Faults;
 /// Names the likely broken loop from a run's timeline alone. Each rule looks for one fault's signature in
 /// the columns a <see cref="RunLog"/> records and, when it fires, says what it saw with the numbers. The
 /// thresholds sit far from both the healthy and the faulty values measured on the course's runs (see the
-/// signature tests), so a rule does not fire on noise.
+/// signature tests), so a rule does not fire on noise. A run whose loss went non-finite or exploded is named
+/// <see cref="Diverged"/> first; the rules that read the loss curve's shape are then not asked, since a blown-up
+/// curve says nothing about shifted labels or SFT masks.
 /// </summary>
 public static class LoopDoctor
 {
-    /// <summary>The name of the one finding that is not a <see cref="LoopFault"/>: gradient-norm spikes followed by a loss explosion.</summary>
-    public const string LrTooHigh = "lr-too-high";
+    /// <summary>The name of the one finding that is not a <see cref="LoopFault"/>: the loss went NaN or infinite, or blew up past 1.5x its start.</summary>
+    public const string Diverged = "diverged";
 
     /// <summary>Reads <paramref name="timeline"/> against what <paramref name="runInfo"/> says the run was set up to do.</summary>
     /// <exception cref="ArgumentException">The timeline has no steps.</exception>
@@ -20,14 +22,15 @@ public static class LoopDoctor
     {
         var steps = timeline.Steps;
         if (steps.Count == 0) throw new ArgumentException($"timeline '{timeline.Name}' has no steps: train at least one step before asking the doctor");
+        var diverged = Divergence(steps, runInfo);
+        Func<IReadOnlyList<StepRecord>, RunInfo, Finding?>[] curveShape = [LabelsNotShifted, SftMaskInverted];
         Func<IReadOnlyList<StepRecord>, RunInfo, Finding?>[] rules =
         [
-            LabelsNotShifted, SftMaskInverted, SchedulerPerMicrobatch, EvalInTrainMode, GradientsNeverZeroed,
-            ZeroGradBeforeStep, AccumulationLoss, UncountedSkips, ResumeWithoutScheduler, ResumeWithoutRngState,
-            RepeatedShards, LearningRateTooHigh,
+            SchedulerPerMicrobatch, EvalInTrainMode, GradientsNeverZeroed, ZeroGradBeforeStep, AccumulationLoss,
+            UncountedSkips, ResumeWithoutScheduler, ResumeWithoutRngState, RepeatedShards,
         ];
-        var findings = rules.Select(rule => rule(steps, runInfo)).OfType<Finding>().ToArray();
-        return new Diagnosis(findings, Summary(steps));
+        var findings = (diverged is null ? curveShape.Concat(rules) : rules).Select(rule => rule(steps, runInfo)).OfType<Finding>();
+        return new Diagnosis(diverged is null ? findings.ToArray() : [diverged, .. findings], Summary(steps));
     }
 
     static Finding? LabelsNotShifted(IReadOnlyList<StepRecord> steps, RunInfo info)
@@ -36,7 +39,7 @@ public static class LoopDoctor
         // cannot reach (the healthy runs end near 0.6); held-out text, scored on shifted targets, gets worse.
         var (trainEnd, valFirst, valLast) = (TailMean(steps), FirstVal(steps), LastVal(steps));
         if (valFirst is not { } first || valLast is not { } last) return null;
-        if (trainEnd >= 0.1 || last <= first) return null;
+        if (!(trainEnd < 0.1 && last > first)) return null;
         return new(LoopFault.LabelsNotShifted.Name(),
             $"training loss fell to {N(trainEnd)} while validation loss rose from {N(first)} to {N(last)}: a near-zero training loss with " +
             "held-out loss getting worse means the model is copying its input, so the targets were not shifted by one");
@@ -48,7 +51,7 @@ public static class LoopDoctor
         // makes training loss fall while the response loss stays where it started.
         var (trainStart, trainEnd, valFirst, valLast) = (HeadMean(steps), TailMean(steps), FirstVal(steps), LastVal(steps));
         if (!info.SftData || valFirst is not { } first || valLast is not { } last) return null;
-        if (trainEnd > 0.7 * trainStart || last < 0.9 * first || trainEnd < 0.1) return null;
+        if (!(trainEnd <= 0.7 * trainStart && last >= 0.9 * first && trainEnd >= 0.1)) return null;
         return new(LoopFault.SftMaskInverted.Name(),
             $"training loss fell from {N(trainStart)} to {N(trainEnd)} but the validation loss on responses only went from {N(first)} to {N(last)}: " +
             "the loss is learning something other than the responses, so the SFT mask is inverted (prompts counted, responses masked)");
@@ -108,7 +111,7 @@ public static class LoopDoctor
         // The logged loss and the loss per counted target token are the same number in a healthy step (they differ
         // by float rounding, under 1e-6). Undivided microbatch means make it accumulation times larger; averaging
         // microbatch means moves it by the imbalance of their token counts.
-        var ratios = steps.Where(s => s.TokenMeanLoss is > 0).Select(s => s.Loss / s.TokenMeanLoss!.Value).ToArray();
+        var ratios = steps.Where(s => s.TokenMeanLoss is > 0).Select(s => s.Loss / s.TokenMeanLoss!.Value).Where(double.IsFinite).ToArray();
         if (ratios.Length == 0) return null;
         var ratio = Median(ratios);
         if (info.Accumulation > 1 && Math.Abs(ratio - info.Accumulation) < 0.05 * info.Accumulation)
@@ -176,22 +179,25 @@ public static class LoopDoctor
             $"the ranks read the same shard, so each step sees as little distinct data as one rank's");
     }
 
-    static Finding? LearningRateTooHigh(IReadOnlyList<StepRecord> steps, RunInfo info)
+    static Finding? Divergence(IReadOnlyList<StepRecord> steps, RunInfo info)
     {
-        // Healthy runs never go back above their starting loss; a too-high rate shows the gradient norm climbing
-        // first (more than twice its early level), then the loss blowing up past 1.5x its start.
-        if (steps.Count < 6) return null;
+        // A healthy run never returns above its starting loss, let alone to NaN; one that does has diverged, whatever
+        // else is wrong with it. The first non-finite loss, or else the first 3-step mean above 1.5x the first three.
+        var rate = $"peak learning rate {N(info.LearningRate)}";
+        if (steps.FirstOrDefault(s => !double.IsFinite(s.Loss)) is { } broken)
+            return new(Diverged,
+                $"the loss became {N(broken.Loss)} at step {broken.Step} (learning rate {N(broken.LearningRate)}, {rate}) after " +
+                $"{N(HeadMean(steps, 3))} at the start: the run diverged, so what the loss curve shows after that says nothing about the loop; lower the learning rate");
         var start = HeadMean(steps, 3);
-        var earlyNorm = Median(steps.Take(3).Select(s => s.GradNorm).Where(double.IsFinite));
         for (var i = 2; i < steps.Count; i++)
         {
             var recent = (steps[i].Loss + steps[i - 1].Loss + steps[i - 2].Loss) / 3;
             if (!(recent > 1.5 * start)) continue;
-            var spike = steps.Take(i + 1).Where(s => double.IsFinite(s.GradNorm)).MaxBy(s => s.GradNorm);
-            if (spike is null || spike.GradNorm < 2 * earlyNorm) return null;
-            return new(LrTooHigh,
-                $"gradient norm rose from {N(earlyNorm)} to {N(spike.GradNorm)} by step {spike.Step}, then the loss climbed from {N(start)} to " +
-                $"{N(steps.Skip(i).Max(s => s.Loss))} (above 1.5x its start from step {steps[i].Step}): the learning rate (peak {N(info.LearningRate)}) is too high");
+            var norms = steps.Select(s => s.GradNorm).Where(double.IsFinite).ToArray();
+            var grew = norms.Length >= 3 ? $"; the gradient norm went from {N(Median(norms.Take(3)))} to a peak of {N(norms.Max())}" : "";
+            return new(Diverged,
+                $"the 3-step mean loss passed 1.5x its start ({N(start)}) at step {steps[i].Step}, learning rate {N(steps[i].LearningRate)} ({rate}), " +
+                $"and reached {N(steps.Skip(i).Max(s => s.Loss))}{grew}: the run diverged; lower the learning rate");
         }
         return null;
     }

@@ -28,18 +28,55 @@ public class CheckerTests
         Assert.Contains("in bits", LossExercise.Check(p, [5.644, 2.322]).Message);
     }
 
+    static readonly string[] Reference = ["model weights", "optimizer state (AdamW moments)", "scheduler position", "RNG state", "data position (sampler)", "step counters", "config"];
+
+    static string[] Replacing(string item, string answer) => Reference.Select(r => r == item ? answer : r).ToArray();
+
     [Fact]
-    public void Checkpoint_list_names_what_is_missing()
+    public void Checkpoint_list_passes_the_reference_and_other_plain_phrasings_and_names_what_is_missing()
     {
-        Assert.True(CheckpointExercise.Check(["model weights", "optimizer state", "scheduler position", "RNG state", "data position", "step counters", "config"]).Passed);
+        Assert.True(CheckpointExercise.Check(Reference).Passed);
+        Assert.True(CheckpointExercise.Check(["Parameters", "the Adam moments", "LR scheduler state", "random-generator states", "sampler_state", "global step", "hyperparameters"]).Passed);
         Assert.StartsWith("Not answered yet", CheckpointExercise.Check([]).Message);
-        var weightsOnly = CheckpointExercise.Check(["model weights"]).Message;
-        Assert.Contains("missing from your checkpoint list: optimizer state", weightsOnly);
-        Assert.Contains("scheduler position", weightsOnly);
+        var starter = CheckpointExercise.Check(["model weights"]);
+        Assert.False(starter.Passed);
+        Assert.Contains("missing from your checkpoint list: optimizer state", starter.Message);
+        Assert.Contains("scheduler position", starter.Message);
         var noSchedulerNoRng = CheckpointExercise.Check(["weights", "adam moments", "data position", "step", "config"]).Message;
         Assert.Contains("scheduler position", noSchedulerNoRng);
         Assert.Contains("RNG state", noSchedulerNoRng);
         Assert.DoesNotContain("data position", noSchedulerNoRng);
+    }
+
+    [Theory]
+    [InlineData("RNG state", "seed", "a seed recreates the generator as it was at step 0")]
+    [InlineData("RNG state", "random seed", "the resume-without-rng-state fault of notebook 07")]
+    [InlineData("data position (sampler)", "batch size", "the batch size is part of the config")]
+    [InlineData("data position (sampler)", "metadata", "too vague to restore anything from")]
+    [InlineData("data position (sampler)", "training data", "the data itself stays where it is")]
+    [InlineData("scheduler position", "lr", "a resume needs the scheduler's position")]
+    [InlineData("scheduler position", "learning rate", "a resume needs the scheduler's position")]
+    [InlineData("scheduler position", "clr", "is not one of the items this exercise knows")]
+    [InlineData("scheduler position", "flr state", "is not one of the items this exercise knows")]
+    [InlineData("model weights", "model", "say which part")]
+    [InlineData("optimizer state (AdamW moments)", "gradients", "gradients are zeroed before the next step")]
+    public void Checkpoint_list_rejects_answers_that_sound_right_and_says_why(string item, string wrong, string message)
+    {
+        var feedback = CheckpointExercise.Check(Replacing(item, wrong));
+        Assert.False(feedback.Passed, feedback.Message);
+        Assert.Contains($"missing from your checkpoint list: {item.Split(" (")[0]}", feedback.Message);
+        Assert.Contains($"'{wrong}'", feedback.Message);
+        Assert.Contains(message, feedback.Message);
+    }
+
+    [Fact]
+    public void Checkpoint_list_needs_an_item_named_outright_not_a_word_inside_another()
+    {
+        // Keyword search would take each of these for a required item; whole phrases do not.
+        var feedback = CheckpointExercise.Check(["model weights", "optimizer state", "scheduler position", "RNG state", "databases", "step counters", "config", "flr"]);
+        Assert.False(feedback.Passed);
+        Assert.Contains("missing from your checkpoint list: data position", feedback.Message);
+        Assert.True(CheckpointExercise.Check([.. Reference, "seed"]).Passed, "a seed saved beside the RNG state does no harm");
     }
 
     [Fact]

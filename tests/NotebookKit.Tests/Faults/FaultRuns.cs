@@ -51,8 +51,12 @@ static class FaultRuns
     /// <summary>A healthy loop with two ranks on their own shards, the comparison for repeated shards.</summary>
     public static Run HealthyTwoRanks => Get("ranks", sft: false, () => (TinyRun.Model(), Base with { Ranks = 2 }));
 
-    /// <summary>Peak learning rate 1.0 without clipping: Adam moves every weight by about 1 per step and the loss blows up.</summary>
-    public static Run LearningRateTooHigh => Get("lr", sft: false, () => (TinyRun.Model(), Base with { MaxIters = 30, WarmupIters = 10, LearningRate = 1.0, MinLearningRate = 0.1, ClipNorm = 0 }));
+    /// <summary>
+    /// Peak learning rate <paramref name="learningRate"/> (1, 3 or 30) without clipping, on text or on prompt/response pairs:
+    /// Adam moves every weight by about the learning rate per step and the loss blows up or goes to NaN.
+    /// </summary>
+    public static Run Diverging(double learningRate, bool sft) => Get($"lr-{learningRate}{(sft ? "-sft" : "")}", sft, () =>
+        (sft ? SftModel : TinyRun.Model(), Base with { MaxIters = 30, WarmupIters = 10, LearningRate = learningRate, MinLearningRate = learningRate / 10, ClipNorm = 0 }));
 
     static Run Get(string key, bool sft, Func<(ModelConfig Model, TrainConfig Config)> setup)
     {
