@@ -48,8 +48,8 @@ public static class SweepCommand
             var cpuList = ParseList(parse.GetValue(cpus)!, "--cpu", Kernels.ContainsKey);
             var overrides = parse.GetValue(parameters) ?? [];
             var withSolutions = parse.GetValue(solutions);
-            var notebooks = RunCommand.FindNotebooks(parse.GetValue(paths)!).Select(DibParser.Load).ToList();
-            foreach (var notebook in notebooks) RunPlan.Create(notebook, overrides, withSolutions);
+            var notebooks = RunCommand.FindNotebooks(parse.GetValue(paths)!).Select(path => CliError.Input(() => DibParser.Load(path))).ToList();
+            foreach (var notebook in notebooks) CliError.Input(() => RunPlan.Create(notebook, overrides, withSolutions));
             return Sweep(notebooks, seedList, threadList, cpuList, overrides, withSolutions, TimeSpan.FromSeconds(parse.GetValue(timeout)));
         }));
         return command;

@@ -272,6 +272,7 @@ public static class TrainCommand
                                       (saver.Directory is { } d ? $"; continue with nbk train --resume {d}" : ""));
                     return stop.ExitCode;
                 }
+                stop.Dispose(); // everything is kept: a signal during the final evaluation ends the process at once
                 if (last is not null) Console.WriteLine($"checkpoint {last}");
 
                 var val = trainer.Log.LastValLoss ?? trainer.Evaluate();

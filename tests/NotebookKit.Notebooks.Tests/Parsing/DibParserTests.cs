@@ -2,8 +2,12 @@ using NotebookKit.Notebooks.Parsing;
 
 namespace NotebookKit.Notebooks.Tests.Parsing;
 
-public class DibParserTests
+public sealed class DibParserTests : IDisposable
 {
+    readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
     static IEnumerable<(string Kernel, string Source)> Cells(string text) => DibParser.Parse(text, "test.dib").Cells.Select(c => (c.Kernel, c.Source));
 
     [Fact]
@@ -67,7 +71,7 @@ public class DibParserTests
     [Fact]
     public void LoadRejectsMissingFilesOtherFormatsAndBadBytes()
     {
-        var folder = Nbk.Folder();
+        var folder = Nbk.Folder(_temp);
         var missing = Path.Combine(folder, "missing.dib");
         Assert.Contains("missing.dib does not exist", Assert.Throws<FileNotFoundException>(() => DibParser.Load(missing)).Message);
         var ipynb = Path.Combine(folder, "a.ipynb");

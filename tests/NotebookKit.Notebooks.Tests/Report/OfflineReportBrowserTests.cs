@@ -4,8 +4,12 @@ using NotebookKit.Charts;
 namespace NotebookKit.Notebooks.Tests.Report;
 
 /// <summary>Opens the report in Debian's chromium (never a downloaded browser) with every non-file request blocked.</summary>
-public class OfflineReportBrowserTests
+public sealed class OfflineReportBrowserTests : IDisposable
 {
+    readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
     static readonly string ChartNotebook = $$"""
         #!markdown
 
@@ -29,7 +33,7 @@ public class OfflineReportBrowserTests
     [Fact]
     public async Task ChartDrawsTextIsEscapedAndNoRequestLeavesThePage()
     {
-        var notebook = Nbk.Write(ChartNotebook, "chart.dib");
+        var notebook = Nbk.Write(_temp, ChartNotebook, "chart.dib");
         var report = Path.Combine(Path.GetDirectoryName(notebook)!, "report");
         var (exit, stdout, stderr) = Nbk.Cli("run", notebook, "--report", report);
         Assert.True(exit == 0, stdout + stderr);
