@@ -43,7 +43,7 @@ public class CourseNotebookTests
     public async Task EveryCourseNotebookPassesWithAnotherSeed()
     {
         var failures = new List<string>();
-        var seeded = CourseNotebooks().Select(DibParser.Load).Where(n => RunPlan.DeclaresParameter(n, "seed")).ToList();
+        var seeded = CourseNotebooks.Files().Select(DibParser.Load).Where(n => RunPlan.DeclaresParameter(n, "seed")).ToList();
         Assert.NotEmpty(seeded);
         foreach (var notebook in seeded)
         {
