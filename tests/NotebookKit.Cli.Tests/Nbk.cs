@@ -17,9 +17,13 @@ static class Nbk
     /// <summary>Runs nbk to completion with extra environment variables.</summary>
     public static Result Run(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment) => RunUntil(args, _ => false, environment);
 
-    /// <summary>Runs nbk and SIGKILLs it as soon as it prints a line for which <paramref name="killWhen"/> is true.</summary>
-    public static Result RunUntil(IEnumerable<string> args, Func<string, bool> killWhen, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Runs nbk and sends it <paramref name="signal"/> (SIGKILL unless told) as soon as it prints a line for which
+    /// <paramref name="killWhen"/> is true; once, then it waits for the process to end.
+    /// </summary>
+    public static Result RunUntil(IEnumerable<string> args, Func<string, bool> killWhen, IReadOnlyDictionary<string, string>? environment = null, int signal = Sigkill)
     {
+        var sent = 0;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Dll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
@@ -33,7 +37,9 @@ static class Nbk
         {
             if (e.Data is null) return;
             lock (stdout) stdout.AppendLine(e.Data);
-            if (killWhen(e.Data)) process.Kill(); // SIGKILL: no cleanup, as a crash
+            if (Volatile.Read(ref sent) == 1 || !killWhen(e.Data) || Interlocked.Exchange(ref sent, 1) == 1) return;
+            if (signal == Sigkill) process.Kill(); // no cleanup, as a crash
+            else Kill(process.Id, signal);
         };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
@@ -45,4 +51,10 @@ static class Nbk
         process.WaitForExit(); // drains the output handlers
         return new Result(process.ExitCode, stdout.ToString(), stderr.ToString());
     }
+
+    /// <summary>Signal numbers on Linux.</summary>
+    public const int Sigint = 2, Sigkill = 9, Sigterm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    static extern int Kill(int pid, int signal);
 }

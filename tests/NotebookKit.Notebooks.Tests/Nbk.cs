@@ -12,10 +12,21 @@ static class Nbk
 
     public static ChildLauncher Launcher => new("dotnet", [Dll, RunNotebookCommand.Name]);
 
+    /// <summary>One temporary folder for every file these tests write, removed when the test process exits.</summary>
+    static readonly Lazy<string> Root = new(() =>
+    {
+        var root = Directory.CreateTempSubdirectory("nbk-test-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(root, recursive: true);
+        return root;
+    });
+
+    /// <summary>A fresh folder inside the tests' temporary folder.</summary>
+    public static string Folder() => Directory.CreateDirectory(Path.Combine(Root.Value, Guid.NewGuid().ToString("N"))).FullName;
+
     /// <summary>Writes a notebook into a fresh temporary folder and returns its path.</summary>
     public static string Write(string text, string name = "t.dib")
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("nbk-test-").FullName, name);
+        var path = Path.Combine(Folder(), name);
         File.WriteAllText(path, text);
         return path;
     }

@@ -34,7 +34,7 @@ public static class BenchCommand
         flags.AddTo(command);
         command.SetAction(parse => CliError.Guard(() =>
         {
-            var settings = new BenchmarkSettings(parse.GetValue(steps), parse.GetValue(windows)).Validate();
+            var settings = CliError.Input(() => new BenchmarkSettings(parse.GetValue(steps), parse.GetValue(windows)).Validate());
             var device = flags.Setup(parse);
             var (text, validation, _) = TrainCommand.LoadText(parse.GetValue(data));
             var tokenizer = CharTokenizer.FromText(text + validation);

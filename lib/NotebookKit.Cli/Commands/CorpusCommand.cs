@@ -20,7 +20,8 @@ public static class CorpusCommand
         command.SetAction(parse => CliError.Guard(() =>
         {
             var directory = parse.GetValue(outOption)!;
-            var validation = OpsLogCorpus.WriteAll(directory);
+            OutputPath.Folder("--out", directory);
+            var validation = CliError.Input(() => OpsLogCorpus.WriteAll(directory));
             foreach (var name in OpsLogCorpus.FileNames)
             {
                 var path = Path.Combine(directory, name);

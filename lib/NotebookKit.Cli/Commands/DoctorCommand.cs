@@ -29,8 +29,8 @@ public static class DoctorCommand
         command.SetAction(parse => CliError.Guard(() =>
         {
             var path = parse.GetValue(timeline)!;
-            var log = RunLog.ReadCsv(path, entropyFloor: null);
-            var info = RunInfo.Load(parse.GetValue(runInfo) ?? RunInfo.SidecarPath(path));
+            var log = CliError.Input(() => RunLog.ReadCsv(path, entropyFloor: null));
+            var info = CliError.Input(() => RunInfo.Load(parse.GetValue(runInfo) ?? RunInfo.SidecarPath(path)));
             var diagnosis = LoopDoctor.Diagnose(log, info);
             Console.WriteLine(diagnosis);
             return diagnosis.Healthy ? 0 : 1;

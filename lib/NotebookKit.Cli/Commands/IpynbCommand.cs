@@ -25,10 +25,11 @@ public static class IpynbCommand
             var folder = parse.GetValue(output);
             if (withSolutions && folder is null) throw new CliError("--solutions writes notebooks that are not the committed twins: give --out FOLDER");
             if (parse.GetValue(check) && folder is not null) throw new CliError("--check compares the twins beside each .dib: drop --out");
+            if (folder is not null) OutputPath.Folder("--out", folder);
             var stale = new List<string>();
-            foreach (var notebook in RunCommand.FindNotebooks(parse.GetValue(paths)!).Select(DibParser.Load))
+            foreach (var notebook in RunCommand.FindNotebooks(parse.GetValue(paths)!).Select(path => CliError.Input(() => DibParser.Load(path))))
             {
-                var json = JupyterTwin.ToJson(RunPlan.Create(notebook, [], withSolutions));
+                var json = JupyterTwin.ToJson(CliError.Input(() => RunPlan.Create(notebook, [], withSolutions)));
                 var target = folder is null ? JupyterTwin.PathFor(notebook.Path) : Path.Combine(folder, Path.GetFileName(JupyterTwin.PathFor(notebook.Path)));
                 if (parse.GetValue(check))
                 {

@@ -16,7 +16,7 @@ public static class ParseCommand
         var command = new Command("parse", "Print a .dib notebook's cells as a JSON array of {\"kernel\": ..., \"source\": ...}, split by the same rules as Polyglot Notebooks.") { file };
         command.SetAction(parse => CliError.Guard(() =>
         {
-            var notebook = DibParser.Load(parse.GetValue(file)!);
+            var notebook = CliError.Input(() => DibParser.Load(parse.GetValue(file)!));
             Console.WriteLine(JsonSerializer.Serialize(notebook.Cells.Select(c => new { kernel = c.Kernel, source = c.Source }), Json));
             return 0;
         }));

@@ -31,14 +31,28 @@ public static class RunCommand
             var jobCount = parse.GetValue(jobs);
             if (jobCount < 1) throw new CliError($"--jobs {jobCount} must be at least 1");
             var overrides = parse.GetValue(parameters) ?? [];
-            var notebooks = FindNotebooks(parse.GetValue(paths)!).Select(DibParser.Load).ToList();
+            var notebooks = FindNotebooks(parse.GetValue(paths)!).Select(path => CliError.Input(() => DibParser.Load(path))).ToList();
             var withSolutions = parse.GetValue(solutions);
-            foreach (var notebook in notebooks) RunPlan.Create(notebook, overrides, withSolutions); // rejects malformed --param or missing solutions before anything starts
+            foreach (var notebook in notebooks) CliError.Input(() => RunPlan.Create(notebook, overrides, withSolutions)); // rejects malformed --param or missing solutions before anything starts
+            var trxPath = parse.GetValue(trx);
+            if (trxPath is not null) OutputPath.File("--trx", trxPath);
+            OutputPath.Folder("--report", parse.GetValue(report)!);
             var started = DateTimeOffset.Now;
-            var runs = RunAll(notebooks, overrides, TimeSpan.FromSeconds(cellTimeout), jobCount, withSolutions);
-            var index = HtmlReport.Write(runs, parse.GetValue(report)!);
-            if (parse.GetValue(trx) is { } trxPath) TrxWriter.Write(runs, started, DateTimeOffset.Now, trxPath);
-            PrintSummary(runs, index);
+            // The report (and the TRX file) grow as notebooks finish, so a run stopped halfway leaves what it has.
+            var htmlReport = HtmlReport.Start(notebooks, parse.GetValue(report)!);
+            var finished = new NotebookRun?[notebooks.Count];
+            void Finished(int index, NotebookRun run)
+            {
+                htmlReport.Add(index, run);
+                if (trxPath is null) return;
+                lock (finished)
+                {
+                    finished[index] = run;
+                    TrxWriter.Write(finished.OfType<NotebookRun>().ToList(), started, DateTimeOffset.Now, trxPath);
+                }
+            }
+            var runs = RunAll(notebooks, overrides, TimeSpan.FromSeconds(cellTimeout), jobCount, withSolutions, Finished);
+            PrintSummary(runs, htmlReport.IndexPath);
             return runs.Any(r => r.TimedOut) ? 3 : runs.All(r => r.Passed) ? 0 : 1;
         }));
         return command;
@@ -61,7 +75,7 @@ public static class RunCommand
         return files;
     }
 
-    static List<NotebookRun> RunAll(List<Notebook> notebooks, string[] overrides, TimeSpan cellTimeout, int jobs, bool withSolutions)
+    static List<NotebookRun> RunAll(List<Notebook> notebooks, string[] overrides, TimeSpan cellTimeout, int jobs, bool withSolutions, Action<int, NotebookRun> onFinished)
     {
         var launcher = SelfLauncher();
         var runs = new NotebookRun[notebooks.Count];
@@ -74,6 +88,7 @@ public static class RunCommand
                 try
                 {
                     runs[i] = await NotebookProcess.RunAsync(notebook, overrides, cellTimeout, launcher, p => report(i, p), withSolutions);
+                    onFinished(i, runs[i]);
                     finished(i, runs[i]);
                 }
                 finally { slots.Release(); }

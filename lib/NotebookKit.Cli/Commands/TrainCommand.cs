@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using NotebookKit.Checkpoints;
 using NotebookKit.Data;
 using NotebookKit.Faults;
 using NotebookKit.Model;
@@ -61,11 +62,18 @@ public static class TrainCommand
         /// <summary>--eval-iters</summary>
         public Option<int> EvalIters { get; } = new("--eval-iters") { Description = "validation batches per evaluation", DefaultValueFactory = _ => TrainDefaults.EvalIters };
         /// <summary>--precision</summary>
-        public Option<string> Precision { get; } = new("--precision") { Description = "fp32, bf16, bf16-mixed or fp16-mixed", DefaultValueFactory = _ => "fp32" };
+        public Option<string> Precision { get; } = Choices(new("--precision") { Description = "number format of training", DefaultValueFactory = _ => "fp32" }, "fp32", "bf16", "bf16-mixed", "fp16-mixed");
         /// <summary>--threads</summary>
         public Option<int> Threads { get; } = new("--threads") { Description = "torch intra-op threads (0: torch's default)", DefaultValueFactory = _ => 0 };
         /// <summary>--device</summary>
-        public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        public Option<string> Device { get; } = Choices(new("--device") { Description = "where to train (auto: CUDA when present, else CPU)", DefaultValueFactory = _ => "auto" }, "auto", "cpu", "cuda");
+
+        /// <summary>Restricts <paramref name="option"/> to <paramref name="names"/>, checked when the command line is parsed and listed by --help.</summary>
+        static Option<string> Choices(Option<string> option, params string[] names)
+        {
+            option.AcceptOnlyFromAmong(names);
+            return option;
+        }
 
         /// <summary>Adds every flag to <paramref name="command"/>.</summary>
         public void AddTo(Command command)
@@ -76,23 +84,84 @@ public static class TrainCommand
         }
 
         /// <summary>The model configuration the flags describe, for a vocabulary of <paramref name="vocabSize"/>.</summary>
-        public ModelConfig Model(ParseResult parse, int vocabSize) =>
-            new ModelConfig(vocabSize, parse.GetValue(Layers), parse.GetValue(Heads), parse.GetValue(Embd), parse.GetValue(Block), parse.GetValue(Dropout)).Validate();
+        /// <exception cref="CliError">A value is out of range.</exception>
+        public ModelConfig Model(ParseResult parse, int vocabSize) => CliError.Input(() =>
+            new ModelConfig(vocabSize, parse.GetValue(Layers), parse.GetValue(Heads), parse.GetValue(Embd), parse.GetValue(Block), parse.GetValue(Dropout)).Validate());
 
         /// <summary>The training configuration the flags describe.</summary>
-        public TrainConfig Train(ParseResult parse) => new TrainConfig(
+        /// <exception cref="CliError">A value is out of range.</exception>
+        public TrainConfig Train(ParseResult parse) => CliError.Input(() => new TrainConfig(
             BatchSize: parse.GetValue(Batch), Accumulation: parse.GetValue(Accum), MaxIters: parse.GetValue(Iters),
             LearningRate: parse.GetValue(Lr), MinLearningRate: parse.GetValue(MinLr), WarmupIters: parse.GetValue(Warmup),
             LrDecayIters: parse.GetValue(LrDecayIters), WeightDecay: parse.GetValue(WeightDecay), Beta2: parse.GetValue(Beta2),
             ClipNorm: parse.GetValue(Clip), EvalEvery: parse.GetValue(EvalEvery), EvalIters: parse.GetValue(EvalIters),
-            Seed: parse.GetValue(Seed), Precision: ParsePrecision(parse.GetValue(Precision)!), Ranks: parse.GetValue(Ranks)).Validate();
+            Seed: parse.GetValue(Seed), Precision: ParsePrecision(parse.GetValue(Precision)!), Ranks: parse.GetValue(Ranks)).Validate());
 
-        /// <summary>Applies --threads and resolves --device.</summary>
-        public TorchSharp.torch.Device Setup(ParseResult parse)
+        /// <summary>Applies --threads (else <paramref name="savedThreads"/>, a resumed run's) and resolves --device.</summary>
+        /// <exception cref="CliError">A negative thread count, or CUDA asked for where there is none.</exception>
+        public TorchSharp.torch.Device Setup(ParseResult parse, int? savedThreads = null) => CliError.Input(() =>
         {
-            Workbench.SetThreads(parse.GetValue(Threads));
+            Workbench.SetThreads(ThreadCount(parse, savedThreads));
             return Workbench.ChooseDevice(parse.GetValue(Device)!);
+        });
+
+        /// <summary>--threads when given, else <paramref name="savedThreads"/>, else the default.</summary>
+        public int ThreadCount(ParseResult parse, int? savedThreads) =>
+            parse.GetResult(Threads) is { Implicit: false } || savedThreads is null ? parse.GetValue(Threads) : savedThreads.Value;
+
+        /// <summary>
+        /// The settings of a resumed run: the checkpoint's, extended by --iters (the cosine still ends where it was going
+        /// to, so the steps up to the old end are those of the uninterrupted run). Any other model or training flag given
+        /// must repeat the saved value, unless <paramref name="allowChanges"/>; <paramref name="otherChanges"/> (data,
+        /// fault) join the same refusal.
+        /// </summary>
+        /// <exception cref="CliError">A flag changes a saved setting, or --iters does not extend the run.</exception>
+        public (ModelConfig Model, TrainConfig Train) Resumed(ParseResult parse, Checkpoints.CheckpointManifest manifest, bool allowChanges, IReadOnlyList<string> otherChanges)
+        {
+            var (model, config) = (manifest.Model, manifest.Train);
+            var changed = Settings().Where(s => parse.GetResult(s.Option) is { Implicit: false } && !Equals(s.Given(parse), s.Saved(model, config))).ToList();
+            var described = otherChanges.Concat(changed.Select(s => $"{s.Option.Name} {s.Given(parse) ?? "unset"} (saved {s.Saved(model, config) ?? "unset"})")).ToList();
+            if (described.Count > 0 && !allowChanges)
+                throw new CliError($"--resume continues the run with the settings it saved, and {string.Join(", ", described)} would change them: " +
+                                   "leave those flags out, or add --allow-changes to change them on purpose (the run then does not continue exactly)");
+            foreach (var s in changed) (model, config) = s.Apply(model, config, parse);
+            if (parse.GetResult(Iters) is { Implicit: false } && parse.GetValue(Iters) != config.MaxIters)
+            {
+                var iters = parse.GetValue(Iters);
+                if (iters <= manifest.Step)
+                    throw new CliError($"--iters {iters} does not extend the run: its checkpoint is at step {manifest.Step}; pass more steps, or leave --iters out to finish the saved {config.MaxIters}");
+                config = config with { MaxIters = iters, LrDecayIters = config.LrDecayIters ?? config.MaxIters };
+            }
+            var (m, c) = (model, config);
+            return CliError.Input(() => (m.Validate(), c.Validate()));
         }
+
+        /// <summary>A flag that sets part of the model or the training: its value on the command line, in saved configs, and how to set it.</summary>
+        sealed record Setting(Option Option, Func<ParseResult, object?> Given, Func<ModelConfig, TrainConfig, object?> Saved, Func<ModelConfig, TrainConfig, ParseResult, (ModelConfig, TrainConfig)> Apply);
+
+        /// <summary>Every flag that changes what a run computes, except --iters (which a resume may extend).</summary>
+        IEnumerable<Setting> Settings() =>
+        [
+            new(Layers, p => p.GetValue(Layers), (m, _) => m.Layers, (m, t, p) => (m with { Layers = p.GetValue(Layers) }, t)),
+            new(Heads, p => p.GetValue(Heads), (m, _) => m.Heads, (m, t, p) => (m with { Heads = p.GetValue(Heads) }, t)),
+            new(Embd, p => p.GetValue(Embd), (m, _) => m.Embd, (m, t, p) => (m with { Embd = p.GetValue(Embd) }, t)),
+            new(Block, p => p.GetValue(Block), (m, _) => m.BlockSize, (m, t, p) => (m with { BlockSize = p.GetValue(Block) }, t)),
+            new(Dropout, p => p.GetValue(Dropout), (m, _) => m.Dropout, (m, t, p) => (m with { Dropout = p.GetValue(Dropout) }, t)),
+            new(Batch, p => p.GetValue(Batch), (_, t) => t.BatchSize, (m, t, p) => (m, t with { BatchSize = p.GetValue(Batch) })),
+            new(Accum, p => p.GetValue(Accum), (_, t) => t.Accumulation, (m, t, p) => (m, t with { Accumulation = p.GetValue(Accum) })),
+            new(Lr, p => p.GetValue(Lr), (_, t) => t.LearningRate, (m, t, p) => (m, t with { LearningRate = p.GetValue(Lr) })),
+            new(MinLr, p => p.GetValue(MinLr), (_, t) => t.MinLearningRate, (m, t, p) => (m, t with { MinLearningRate = p.GetValue(MinLr) })),
+            new(Warmup, p => p.GetValue(Warmup), (_, t) => t.WarmupIters, (m, t, p) => (m, t with { WarmupIters = p.GetValue(Warmup) })),
+            new(LrDecayIters, p => p.GetValue(LrDecayIters), (_, t) => t.LrDecayIters, (m, t, p) => (m, t with { LrDecayIters = p.GetValue(LrDecayIters) })),
+            new(WeightDecay, p => p.GetValue(WeightDecay), (_, t) => t.WeightDecay, (m, t, p) => (m, t with { WeightDecay = p.GetValue(WeightDecay) })),
+            new(Beta2, p => p.GetValue(Beta2), (_, t) => t.Beta2, (m, t, p) => (m, t with { Beta2 = p.GetValue(Beta2) })),
+            new(Clip, p => p.GetValue(Clip), (_, t) => t.ClipNorm, (m, t, p) => (m, t with { ClipNorm = p.GetValue(Clip) })),
+            new(Ranks, p => p.GetValue(Ranks), (_, t) => t.Ranks, (m, t, p) => (m, t with { Ranks = p.GetValue(Ranks) })),
+            new(Seed, p => p.GetValue(Seed), (_, t) => t.Seed, (m, t, p) => (m, t with { Seed = p.GetValue(Seed) })),
+            new(EvalEvery, p => p.GetValue(EvalEvery), (_, t) => t.EvalEvery, (m, t, p) => (m, t with { EvalEvery = p.GetValue(EvalEvery) })),
+            new(EvalIters, p => p.GetValue(EvalIters), (_, t) => t.EvalIters, (m, t, p) => (m, t with { EvalIters = p.GetValue(EvalIters) })),
+            new(Precision, p => ParsePrecision(p.GetValue(Precision)!), (_, t) => t.Precision, (m, t, p) => (m, t with { Precision = ParsePrecision(p.GetValue(Precision)!) })),
+        ];
     }
 
     /// <summary>Maps the CLI spelling of a precision mode (fp32, bf16, bf16-mixed, fp16-mixed) to the enum.</summary>
@@ -117,9 +186,10 @@ public static class TrainCommand
                           "Sets up what the fault needs (accumulation, ranks, dropout, fp16, SFT pairs, a resume halfway); nbk doctor names it from --timeline",
             DefaultValueFactory = _ => LoopFault.None.Name(),
         };
-        var timeline = new Option<string?>("--timeline") { Description = "write the per-step timeline to this CSV file, and the run's settings beside it (run.csv -> run.run.json) for nbk doctor" };
-        var tensorboard = new Option<string?>("--tensorboard") { Description = "write TensorBoard event files into this folder" };
-        var command = new Command("train", "Train a tiny GPT on a text file; prints val_loss=<value> last.") { data, sft, fault, timeline, tensorboard };
+        var command = new Command("train", "Train a tiny GPT on a text file; prints val_loss=<value> last. Ctrl+C or SIGTERM stops after the current step, " +
+                                           "saves a checkpoint (with --checkpoint-dir) and exits 130 or 143.") { data, sft, fault };
+        var logFlags = new TrainLogs();
+        logFlags.AddTo(command);
         flags.AddTo(command);
         var checkpointFlags = new TrainCheckpoints();
         checkpointFlags.AddTo(command);
@@ -130,14 +200,33 @@ public static class TrainCommand
                 foreach (var name in LoopFaultNames.All) Console.WriteLine(name);
                 return 0;
             }
-            var loopFault = LoopFaultNames.Parse(parse.GetValue(fault)!);
-            var checkpoints = checkpointFlags.Read(parse);
-            var pairs = parse.GetValue(sft) || FaultSetup.NeedsSftData(loopFault) ? SftSplit.Of(LoadPairs(parse.GetValue(data))) : null;
-            var (text, validation, floor) = pairs is null ? LoadText(parse.GetValue(data)) : (PairsText(pairs.Train), PairsText(pairs.Validation), null);
+            // Everything the flags say is checked, and the run directory locked, before any data is read.
+            var request = checkpointFlags.Read(parse);
+            if (!request.Resuming) _ = (flags.Train(parse), flags.Model(parse, vocabSize: 2)); // the vocabulary is known only after reading the data
+            using var runLock = request.Lock();
+            var resume = request.Find();
+            var saved = resume?.Saved;
+            var dataPath = saved is null || parse.GetResult(data) is not null ? parse.GetValue(data) : saved.Data;
+            var sftPairs = saved is null || parse.GetResult(sft) is { Implicit: false } ? parse.GetValue(sft) : saved.Sft;
+            var faultName = saved is null || parse.GetResult(fault) is { Implicit: false } ? parse.GetValue(fault)! : saved.Fault;
+            var loopFault = CliError.Input(() => LoopFaultNames.Parse(faultName));
+            var changes = saved is null ? [] : new[]
+            {
+                (Path.GetFullPath(dataPath ?? ".") != Path.GetFullPath(saved.Data ?? "."), $"--data {dataPath ?? "(bundled)"} (saved {saved.Data ?? "(bundled)"})"),
+                (sftPairs != saved.Sft, $"--sft {sftPairs} (saved {saved.Sft})"),
+                (faultName != saved.Fault, $"--fault {faultName} (saved {saved.Fault})"),
+            }.Where(c => c.Item1).Select(c => c.Item2).ToArray();
+            var resumedSettings = resume is null ? ((ModelConfig, TrainConfig)?)null : flags.Resumed(parse, resume.Manifest, request.AllowChanges, changes);
+            var logs = logFlags.Read(parse, saved);
+            var saver = request.Saver(saved);
+            var device = flags.Setup(parse, saved?.Threads);
+            using var stop = new StopSignal();
+
+            var pairs = sftPairs || FaultSetup.NeedsSftData(loopFault) ? SftSplitOf(LoadPairs(dataPath, sftPairs, faultName)) : null;
+            var (text, validation, floor) = pairs is null ? LoadText(dataPath) : (PairsText(pairs.Train), PairsText(pairs.Validation), null);
             var tokenizer = CharTokenizer.FromText(text + validation);
-            var (model, config) = FaultSetup.Apply(loopFault, flags.Model(parse, tokenizer.VocabSize), flags.Train(parse));
+            var (model, config) = resumedSettings ?? FaultSetup.Apply(loopFault, flags.Model(parse, tokenizer.VocabSize), flags.Train(parse));
             var split = pairs is null ? TextSplit(tokenizer, text, validation, model) : null;
-            var device = flags.Setup(parse);
 
             Console.WriteLine($"{Workbench.Describe()}");
             Console.WriteLine($"model: {model.Layers} layers, {model.Heads} heads, width {model.Embd}, block {model.BlockSize}, vocabulary {model.VocabSize}, {model.ParameterCount:N0} parameters, dropout {model.Dropout}");
@@ -147,28 +236,45 @@ public static class TrainCommand
             Trainer Build() => pairs is null
                 ? new Trainer(model, config, split!, device, entropyFloor: floor)
                 : new Trainer(model, config, pairs, tokenizer.Encode, device);
-            var trainer = Build();
+            var trainer = CliError.Input(Build);
             try
             {
-                if (checkpoints.Start(trainer, tokenizer.Alphabet) is { } resumed) Console.WriteLine(resumed);
-                string? Save() => checkpoints.AfterStep(trainer, tokenizer.Alphabet);
+                if (resume is not null)
+                {
+                    foreach (var note in resume.Notes) Console.WriteLine(note);
+                    CliError.Input(() => Checkpoint.Restore(trainer, resume.Checkpoint, tokenizer.Alphabet));
+                    Console.WriteLine($"resumed from {resume.Checkpoint} at step {trainer.StepCount}" +
+                                      (config.MaxIters == resume.Manifest.Train.MaxIters ? "" : $", extended from {resume.Manifest.Train.MaxIters} to {config.MaxIters} steps (the learning rate still reaches its floor at step {config.Schedule.DecaySteps})"));
+                }
+                else if (request.Resuming) Console.WriteLine($"no checkpoint in '{request.Directory}' yet: starting from step 0");
+                if (saver.Directory is { } runDirectory)
+                    new RunFile(dataPath is null ? null : Path.GetFullPath(dataPath), pairs is not null && sftPairs, faultName, logs.Timeline, logs.TensorBoard, saver.Every, saver.Keep, flags.ThreadCount(parse, saved?.Threads)).Save(runDirectory);
+                using var logWriter = logs.Open(trainer, RunInfo.From(model, config, sftData: pairs is not null));
+                string? AfterStep(StepRecord step)
+                {
+                    logWriter.Append(step);
+                    return saver.AfterStep(trainer, tokenizer.Alphabet);
+                }
                 // The resume faults stop halfway and continue from a checkpoint, restored as the fault says.
                 if (FaultSetup.NeedsResume(loopFault) && trainer.StepCount < config.MaxIters / 2)
                 {
-                    Run(trainer, Save, config.MaxIters / 2 - trainer.StepCount);
-                    trainer = ResumeDrill.Resume(trainer, Build, tokenizer.Alphabet);
+                    Run(trainer, AfterStep, stop, config.MaxIters / 2 - trainer.StepCount);
+                    if (!stop.Requested) trainer = ResumeDrill.Resume(trainer, Build, tokenizer.Alphabet);
                 }
-                Run(trainer, Save);
-                if (checkpoints.Finish(trainer, tokenizer.Alphabet) is { } last) Console.WriteLine($"checkpoint {last}");
-
-                var log = trainer.Log;
-                if (parse.GetValue(timeline) is { } csv)
+                Run(trainer, AfterStep, stop);
+                var last = saver.Final(trainer, tokenizer.Alphabet);
+                logWriter.Dispose();
+                if (stop.Requested)
                 {
-                    log.WriteCsv(csv);
-                    RunInfo.From(model, config, sftData: pairs is not null).Save(RunInfo.SidecarPath(csv));
+                    var kept = logWriter.Describe().Concat(saver.Latest is { } checkpoint ? [$"checkpoint {checkpoint}"] : []).ToList();
+                    Console.WriteLine($"stopped by {stop.Name} after step {trainer.StepCount} of {config.MaxIters}: " +
+                                      (kept.Count == 0 ? "nothing was kept (no --timeline, --tensorboard or --checkpoint-dir)" : string.Join("; ", kept)) +
+                                      (saver.Directory is { } d ? $"; continue with nbk train --resume {d}" : ""));
+                    return stop.ExitCode;
                 }
-                if (parse.GetValue(tensorboard) is { } folder) TensorBoardExport.Write(log, folder);
-                var val = log.LastValLoss ?? trainer.Evaluate();
+                if (last is not null) Console.WriteLine($"checkpoint {last}");
+
+                var val = trainer.Log.LastValLoss ?? trainer.Evaluate();
                 if (floor is { } f)
                 {
                     // The floor assumes full context, which the first positions of a random window lack: score every character with most of a window too.
@@ -201,30 +307,40 @@ public static class TrainCommand
 
     /// <summary>
     /// Runs the trainer to its end, or <paramref name="steps"/> more steps, with a progress bar (or a line per evaluation
-    /// when output is redirected), calling <paramref name="save"/> after every step; it returns the path of a checkpoint it wrote, or null.
+    /// when output is redirected), calling <paramref name="afterStep"/> after every step; it returns the path of a checkpoint
+    /// it wrote, or null. A stop signal ends the loop after the step it arrived in.
     /// </summary>
-    static void Run(Trainer trainer, Func<string?> save, int? steps = null)
+    static void Run(Trainer trainer, Func<StepRecord, string?> afterStep, StopSignal stop, int? steps = null)
     {
         var from = trainer.StepCount;
+        var end = steps is { } n ? from + n : trainer.Config.MaxIters;
+        void Loop(Action<StepRecord, string?> show)
+        {
+            while (trainer.StepCount < end && !stop.Requested)
+            {
+                var step = trainer.Step();
+                show(step, afterStep(step));
+            }
+        }
         void Line(StepRecord s) => Console.WriteLine(
             $"step {s.Step,5}  loss {s.Loss:F4}  val {s.ValLoss:F4}  lr {s.LearningRate:E2}  grad norm {s.GradNorm:F3}  {s.TokensPerSecond:N0} tok/s  MFU {s.Mfu:P1}");
         if (Console.IsOutputRedirected)
         {
-            trainer.Train(steps, s =>
+            Loop((s, checkpoint) =>
             {
                 if (s.ValLoss is not null) Line(s);
-                if (save() is { } path) Console.WriteLine($"checkpoint {path}");
+                if (checkpoint is not null) Console.WriteLine($"checkpoint {checkpoint}");
             });
             return;
         }
         AnsiConsole.Progress().AutoClear(true).Start(context =>
         {
             var task = context.AddTask("training", maxValue: trainer.Config.MaxIters);
-            trainer.Train(steps, s =>
+            Loop((s, checkpoint) =>
             {
                 task.Description = $"loss {s.Loss:F3}  {s.TokensPerSecond:N0} tok/s";
                 task.Value = s.Step;
-                if (save() is { } path) task.Description += $"  saved {Path.GetFileName(path)}";
+                if (checkpoint is not null) task.Description += $"  saved {Path.GetFileName(checkpoint)}";
                 if (s.ValLoss is not null) context.Refresh();
             });
         });
@@ -234,16 +350,40 @@ public static class TrainCommand
     /// <summary>The training text, the validation text and the entropy floor when known (also read by <c>nbk bench</c>).</summary>
     /// <remarks>Without --data the bundled corpus is generated in memory: the same bytes as data/train.txt
     /// and data/validation.txt (a test pins this), so nbk train needs no working directory.</remarks>
+    /// <exception cref="CliError">The file is missing, empty, not UTF-8 or too short to split.</exception>
     internal static (string Train, string Validation, double? Floor) LoadText(string? path)
     {
         if (path is null)
             return (OpsLogCorpus.Train().Text, OpsLogCorpus.Validation().Text, OpsLogCorpus.EntropyFloor);
-        var (train, validation) = TextFile.SplitForValidation(TextFile.ReadCorpus(path));
+        var (train, validation) = CliError.Input(() => TextFile.SplitForValidation(TextFile.ReadCorpus(path)));
         return (train, validation, null);
     }
 
-    /// <summary>The prompt/response pairs of --sft: the bundled incident pairs, or a JSON Lines file.</summary>
-    static IReadOnlyList<SftExample> LoadPairs(string? path) => path is null ? OpsLogCorpus.Sft() : SftExample.ReadJsonl(path);
+    /// <summary>
+    /// The prompt/response pairs of --sft or of a fault that needs them: the bundled incident pairs, or a JSON Lines file.
+    /// A fault chose pairs when <paramref name="sft"/> is false, so a plain-text --data is named as the mismatch it is.
+    /// </summary>
+    /// <exception cref="CliError">The file is missing or not JSON Lines pairs.</exception>
+    static IReadOnlyList<SftExample> LoadPairs(string? path, bool sft, string fault)
+    {
+        if (path is null) return OpsLogCorpus.Sft();
+        try
+        {
+            return SftExample.ReadJsonl(path);
+        }
+        catch (InvalidDataException e) when (!sft)
+        {
+            throw new CliError($"--fault {fault} trains on prompt/response pairs, but --data '{path}' is not a JSON Lines file of {{\"prompt\", \"response\"}} objects ({e.Message}): " +
+                               "pass such a file (the course's is data/sft.jsonl), or leave out --data for the bundled pairs");
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            throw new CliError(e.Message);
+        }
+    }
+
+    /// <summary>Holds out validation pairs, or says in one line why there are too few.</summary>
+    static SftSplit SftSplitOf(IReadOnlyList<SftExample> pairs) => CliError.Input(() => SftSplit.Of(pairs));
 
     /// <summary>The characters of some pairs, for building the tokenizer.</summary>
     static string PairsText(IEnumerable<SftExample> pairs) => string.Concat(pairs.Select(p => p.Prompt + p.Response));

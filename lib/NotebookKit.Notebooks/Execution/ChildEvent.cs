@@ -23,6 +23,18 @@ public sealed record ChildEvent(string Kind, int Cell = -1, CellOutput? Output =
     public string ToLine() => Prefix + JsonSerializer.Serialize(this, Json);
 
     /// <summary>The event a protocol line holds, or null for any other line.</summary>
-    public static ChildEvent? FromLine(string? line) =>
-        line is not null && line.StartsWith(Prefix, StringComparison.Ordinal) ? JsonSerializer.Deserialize<ChildEvent>(line[Prefix.Length..], Json) : null;
+    /// <exception cref="InvalidDataException">The line starts with <see cref="Prefix"/> but holds no event: a bug or a corrupted stream.</exception>
+    public static ChildEvent? FromLine(string? line)
+    {
+        if (line is null || !line.StartsWith(Prefix, StringComparison.Ordinal)) return null;
+        var body = line[Prefix.Length..];
+        try
+        {
+            return JsonSerializer.Deserialize<ChildEvent>(body, Json) is { Kind: not null } ev ? ev : throw new JsonException("no \"kind\"");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"malformed protocol line '{(body.Length > 120 ? body[..120] + "..." : body)}' ({e.Message})", e);
+        }
+    }
 }

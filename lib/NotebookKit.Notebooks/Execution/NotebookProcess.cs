@@ -47,6 +47,7 @@ public static class NotebookProcess
         var started = false;
         var done = false;
         var lastStart = Stopwatch.StartNew();
+        (int Cell, string Message)? protocolError = null; // the first line nbk could not read, and the cell running then
 
         var start = new ProcessStartInfo(launcher.FileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in launcher.Arguments) start.ArgumentList.Add(a);
@@ -58,9 +59,25 @@ public static class NotebookProcess
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) =>
         {
-            if (ChildEvent.FromLine(e.Data) is not { } ev) return;
+            // A line this handler cannot use must not throw: it runs on a thread-pool thread, where an exception ends nbk.
+            ChildEvent? ev;
+            try
+            {
+                ev = ChildEvent.FromLine(e.Data);
+            }
+            catch (InvalidDataException error)
+            {
+                lock (gate) protocolError ??= (running, error.Message);
+                return;
+            }
+            if (ev is null) return;
             lock (gate)
             {
+                if (ev.Kind is "start" or "end" && (ev.Cell < 0 || ev.Cell >= plan.Count))
+                {
+                    protocolError ??= (running, $"a '{ev.Kind}' event for cell {ev.Cell}, but the notebook has cells 0 to {plan.Count - 1}");
+                    return;
+                }
                 switch (ev.Kind)
                 {
                     case "start":
@@ -125,11 +142,17 @@ public static class NotebookProcess
         lock (gate)
         {
             string? error = null;
+            if (protocolError is { } bad)
+            {
+                var message = $"the notebook process sent a line nbk could not read: {bad.Message}; a bug in nbk's runner, or something wrote to its protocol stream";
+                if (bad.Cell >= 0) results[bad.Cell] = new CellResult(CellStatus.Failed, results[bad.Cell].DurationMs, $"{notebook.Name}({plan[bad.Cell].Line}): {message}", plan[bad.Cell].Line);
+                else error = $"{notebook.Name}: {message}";
+            }
             if (!done && !timedOut)
             {
                 var crash = $"the notebook process exited with code {process.ExitCode} before finishing: {string.Join("\n", stderr)}".TrimEnd(' ', ':');
                 if (running >= 0) results[running] = new CellResult(CellStatus.Failed, lastStart.Elapsed.TotalMilliseconds, $"{notebook.Name}({plan[running].Line}): {crash}", plan[running].Line);
-                else error = crash;
+                else error = error is null ? crash : $"{error}\n{crash}";
             }
             return new NotebookRun(notebook, plan, results, outputs.ToList(), clock.Elapsed.TotalMilliseconds, error);
         }

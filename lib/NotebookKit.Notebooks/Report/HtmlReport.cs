@@ -13,8 +13,11 @@ namespace NotebookKit.Notebooks.Report;
 /// status and time, the failing cell's error with its .dib line) and an <c>index.html</c> listing every
 /// notebook. Pages make no network request: plotly.js is inlined once in the head of each page that
 /// draws a chart, plain text is escaped, and only explicit HTML outputs are written as markup.
+/// The report is written as the run goes: the index first lists every notebook as not run yet, and each
+/// notebook's page and the updated index are written the moment it finishes, each file replaced whole, so a
+/// run that is stopped or killed leaves a readable report of what finished.
 /// </summary>
-public static class HtmlReport
+public sealed class HtmlReport
 {
     static readonly UTF8Encoding Utf8 = new(false);
     static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
@@ -26,44 +29,85 @@ public static class HtmlReport
         .Passed{border-color:#2a8a2a}.Failed,.TimedOut{border-color:#c0392b}.Skipped,.NotRun{border-color:#999}.Rendered{border-color:transparent}
         .meta{font-size:.8rem;color:#666}pre{background:#f6f6f6;padding:.6rem;overflow-x:auto;white-space:pre-wrap}
         pre.error{background:#fdecea;color:#8a1f11}pre.out{background:#fff;border:1px solid #eee}
-        .passed{color:#2a8a2a}.failed,.timed{color:#c0392b}
+        .passed{color:#2a8a2a}.failed,.timed{color:#c0392b}.pending{color:#999}
         """;
 
-    /// <summary>Writes every page into <paramref name="folder"/> (created if missing) and returns the path of index.html.</summary>
-    public static string Write(IReadOnlyList<NotebookRun> runs, string folder)
+    readonly IReadOnlyList<Notebook> _notebooks;
+    readonly string _folder;
+    readonly string[] _pages;
+    readonly NotebookRun?[] _runs;
+    readonly object _gate = new();
+
+    HtmlReport(IReadOnlyList<Notebook> notebooks, string folder)
+    {
+        _notebooks = notebooks;
+        _folder = folder;
+        _pages = PageNames(notebooks);
+        _runs = new NotebookRun?[notebooks.Count];
+        IndexPath = Path.Combine(folder, "index.html");
+    }
+
+    /// <summary>The report's index.html.</summary>
+    public string IndexPath { get; }
+
+    /// <summary>Creates <paramref name="folder"/> when missing and writes an index that lists every notebook as not run yet.</summary>
+    public static HtmlReport Start(IReadOnlyList<Notebook> notebooks, string folder)
     {
         Directory.CreateDirectory(folder);
-        var pages = PageNames(runs);
-        for (var i = 0; i < runs.Count; i++)
-            File.WriteAllText(Path.Combine(folder, pages[i]), Page(runs[i]), Utf8);
-        var index = Path.Combine(folder, "index.html");
-        File.WriteAllText(index, Index(runs, pages), Utf8);
-        return index;
+        var report = new HtmlReport(notebooks, folder);
+        WriteWhole(report.IndexPath, report.Index());
+        return report;
+    }
+
+    /// <summary>Writes the page of notebook <paramref name="index"/> (its position in the list given to <see cref="Start"/>), then the index. Safe to call from several threads.</summary>
+    public void Add(int index, NotebookRun run)
+    {
+        lock (_gate)
+        {
+            _runs[index] = run;
+            WriteWhole(Path.Combine(_folder, _pages[index]), Page(run));
+            WriteWhole(IndexPath, Index());
+        }
+    }
+
+    /// <summary>Writes a file through a temporary one renamed over it, so a reader never sees half a page.</summary>
+    static void WriteWhole(string path, string text)
+    {
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, text, Utf8);
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>Page file names: the notebook's name with .html, numbered when two notebooks share a name.</summary>
-    static string[] PageNames(IReadOnlyList<NotebookRun> runs)
+    static string[] PageNames(IReadOnlyList<Notebook> notebooks)
     {
         var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "index.html" };
-        return runs.Select(r =>
+        return notebooks.Select(n =>
         {
-            var stem = Path.GetFileNameWithoutExtension(r.Notebook.Name);
+            var stem = Path.GetFileNameWithoutExtension(n.Name);
             var name = stem + ".html";
-            for (var n = 2; !used.Add(name); n++) name = $"{stem}-{n}.html";
+            for (var i = 2; !used.Add(name); i++) name = $"{stem}-{i}.html";
             return name;
         }).ToArray();
     }
 
-    static string Index(IReadOnlyList<NotebookRun> runs, string[] pages)
+    string Index()
     {
         var html = Head("NotebookKit notebooks", withPlotly: false);
-        html.Append("<h1>Notebooks</h1><table><tr><th>Notebook</th><th>Status</th><th>Time</th><th>Cells</th></tr>");
-        for (var i = 0; i < runs.Count; i++)
+        var finished = _runs.Count(r => r is not null);
+        html.Append("<h1>Notebooks</h1>");
+        if (finished < _runs.Length) html.Append($"<p class=\"pending\">{finished} of {_runs.Length} notebooks finished; this page is rewritten as each one ends.</p>");
+        html.Append("<table><tr><th>Notebook</th><th>Status</th><th>Time</th><th>Cells</th></tr>");
+        for (var i = 0; i < _runs.Length; i++)
         {
-            var run = runs[i];
+            if (_runs[i] is not { } run)
+            {
+                html.Append($"<tr><td>{E(_notebooks[i].Name)}</td><td class=\"pending\">not run yet</td><td></td><td></td></tr>");
+                continue;
+            }
             var code = run.Results.Count(r => r.Status is not (CellStatus.Rendered or CellStatus.Skipped));
             var passed = run.Results.Count(r => r.Status == CellStatus.Passed);
-            html.Append($"<tr><td><a href=\"{E(pages[i])}\">{E(run.Notebook.Name)}</a></td><td class=\"{OutcomeClass(run)}\">{run.Outcome}</td>")
+            html.Append($"<tr><td><a href=\"{E(_pages[i])}\">{E(run.Notebook.Name)}</a></td><td class=\"{OutcomeClass(run)}\">{run.Outcome}</td>")
                 .Append($"<td>{Seconds(run.DurationMs)}</td><td>{passed}/{code} passed</td></tr>");
         }
         return html.Append("</table></body></html>").ToString();

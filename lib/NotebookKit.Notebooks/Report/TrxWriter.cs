@@ -48,6 +48,9 @@ public static class TrxWriter
                 new XElement(Ns + "Counters", new XAttribute("total", runs.Count), new XAttribute("executed", runs.Count), new XAttribute("passed", passed), new XAttribute("failed", runs.Count - passed)))));
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
-        document.Save(path);
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        document.Save(temp);
+        File.Move(temp, path, overwrite: true); // whole: it is rewritten as notebooks finish
+
     }
 }

@@ -105,12 +105,18 @@ public sealed class Figure
                          $"--screenshot={full}", new Uri(page).AbsoluteUri,
                      })
                 start.ArgumentList.Add(argument);
+            // An older file at the path must not pass for this screenshot when the browser fails.
+            File.Delete(full);
             using var process = Process.Start(start)!;
             var errors = process.StandardError.ReadToEndAsync();
             var output = process.StandardOutput.ReadToEndAsync();
             if (!process.WaitForExit(60_000)) process.Kill(entireProcessTree: true);
-            if (!File.Exists(full))
+            process.WaitForExit();
+            if (process.ExitCode != 0 || !File.Exists(full))
+            {
+                File.Delete(full);
                 throw new InvalidOperationException($"{executable} did not write '{full}' (exit {process.ExitCode}): {errors.Result.Trim()}");
+            }
             return full;
         }
         finally

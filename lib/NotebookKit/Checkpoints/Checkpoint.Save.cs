@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using NotebookKit.Training;
@@ -12,7 +13,8 @@ public static partial class Checkpoint
     /// <summary>
     /// Test hook: "STEP:FILE" makes the process SIGKILL itself right after writing FILE of the checkpoint for
     /// STEP (e.g. "20:optimizer.bin"), so tests can kill a save half-way at a chosen point; "STEP:saved" kills it
-    /// right after that checkpoint became complete. Unset in normal use.
+    /// right after that checkpoint became complete. "STEP:FILE:SIGTERM" (or SIGINT) sends that signal instead, which
+    /// a program may handle, and the save goes on. Unset in normal use.
     /// </summary>
     public const string KillDuringSaveVariable = "NBK_TEST_KILL_DURING_CHECKPOINT";
 
@@ -98,14 +100,33 @@ public static partial class Checkpoint
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    /// <summary>Deletes what interrupted saves and prunes left behind: hidden temporary and trash directories.</summary>
+    /// <summary>
+    /// Deletes what interrupted saves and prunes left behind: hidden temporary and trash directories, each named with the
+    /// process id of its writer. Only this process's own and those whose writer is no longer running are removed, so a
+    /// save in progress in another process is never touched.
+    /// </summary>
     static void RemoveLeftovers(string directory)
     {
         foreach (var dir in Directory.GetDirectories(directory))
         {
             var name = Path.GetFileName(dir);
-            if (name.StartsWith(TempPrefix, StringComparison.Ordinal) || name.StartsWith(TrashPrefix, StringComparison.Ordinal))
+            if (!name.StartsWith(TempPrefix, StringComparison.Ordinal) && !name.StartsWith(TrashPrefix, StringComparison.Ordinal)) continue;
+            var owner = int.TryParse(name[(name.LastIndexOf('-') + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : (int?)null;
+            if (owner == Environment.ProcessId || owner is null || !IsRunning(owner.Value))
                 Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no process has that id
         }
     }
 
@@ -116,7 +137,7 @@ public static partial class Checkpoint
         var all = List(directory);
         foreach (var old in all.Take(Math.Max(0, all.Count - keep)))
         {
-            var trash = Path.Combine(directory, TrashPrefix + Path.GetFileName(old));
+            var trash = Path.Combine(directory, $"{TrashPrefix}{Path.GetFileName(old)}-{Environment.ProcessId}");
             Directory.Move(old, trash);
             Directory.Delete(trash, recursive: true);
         }
@@ -124,8 +145,11 @@ public static partial class Checkpoint
 
     static void KillIfAsked(int step, string file)
     {
-        if (Environment.GetEnvironmentVariable(KillDuringSaveVariable) == $"{step}:{file}")
+        var asked = Environment.GetEnvironmentVariable(KillDuringSaveVariable);
+        if (asked == $"{step}:{file}")
             Process.GetCurrentProcess().Kill(); // SIGKILL on Linux: no flushing, no cleanup, as a crash or an OOM kill
+        else if (asked == $"{step}:{file}:SIGTERM" || asked == $"{step}:{file}:SIGINT")
+            SendSignal(Environment.ProcessId, asked.EndsWith("SIGTERM", StringComparison.Ordinal) ? 15 : 2);
     }
 
     /// <summary>Flushes the directory entry of the rename to disk (Linux), so the new name survives a power cut.</summary>
@@ -138,6 +162,9 @@ public static partial class Checkpoint
         Fsync(fd);
         Close(fd);
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    static extern int SendSignal(int pid, int signal);
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);

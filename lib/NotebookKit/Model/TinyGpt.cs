@@ -131,6 +131,13 @@ public sealed class TinyGpt : Module<Tensor, Tensor>
         var T = idx.shape[1];
         if (T > Config.BlockSize)
             throw new ArgumentException($"sequence length {T} is longer than the model's block size {Config.BlockSize}");
+        // An id outside the vocabulary would fail inside the embedding as a native index error that names nothing.
+        if (idx.numel() > 0)
+        {
+            var (low, high) = (idx.min().item<long>(), idx.max().item<long>());
+            if (low < 0 || high >= Config.VocabSize)
+                throw new ArgumentException($"token id {(low < 0 ? low : high)} is outside the model's vocabulary 0..{Config.VocabSize - 1}: encode the text with the tokenizer the model was built for (VocabSize = tokenizer.VocabSize)");
+        }
         using var pos = arange(T, dtype: ScalarType.Int64, device: idx.device);    // (T)
         var x = drop.call(wte.call(idx) + wpe.call(pos));                          // (B, T, C)
         foreach (var block in h) x = block.call(x);                                // (B, T, C)

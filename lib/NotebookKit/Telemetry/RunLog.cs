@@ -44,24 +44,44 @@ public sealed class RunLog
     /// <summary>The last record with a validation loss, or null when none was evaluated.</summary>
     public double? LastValLoss => _steps.LastOrDefault(s => s.ValLoss is not null)?.ValLoss;
 
-    /// <summary>Writes the log as CSV; losses and norms use round-trip precision so a reread log is identical.</summary>
+    /// <summary>
+    /// Writes the log as CSV; losses and norms use round-trip precision so a reread log is identical. The text goes to a
+    /// temporary file beside <paramref name="path"/>, reaches the disk, and is then renamed over it: a reader sees the old
+    /// file or the new one, never half of one. (<see cref="TimelineCsvWriter"/> writes a timeline as a run goes.)
+    /// </summary>
     public void WriteCsv(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path, ToCsv());
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = $"{full}.{Environment.ProcessId}.tmp";
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write))
+            {
+                var bytes = Encoding.UTF8.GetBytes(ToCsv());
+                file.Write(bytes);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     /// <summary>The log as CSV text, header first.</summary>
     public string ToCsv()
     {
         var text = new StringBuilder(CsvHeader).Append('\n');
-        foreach (var s in _steps)
-            text.AppendJoin(',', s.Step, s.Tokens, R(s.Loss), s.ValLoss is { } v ? R(v) : "", R(s.LearningRate), R(s.GradNorm),
-                    s.Clipped ? 1 : 0, R(s.TokensPerSecond), R(s.Mfu), s.Skipped ? 1 : 0, s.OptimizerStep, R(s.GradNormAtStep), R(s.LossScale),
-                    Optional(s.TokenMeanLoss), Optional(s.ValLossRepeat), Optional(s.RankOverlap), s.BatchFingerprint ?? "", Optional(s.StaleGradNorm))
-                .Append('\n');
+        foreach (var s in _steps) text.Append(CsvRow(s)).Append('\n');
         return text.ToString();
     }
+
+    /// <summary>One step as a CSV row (no line break), in the columns of <see cref="CsvHeader"/>.</summary>
+    internal static string CsvRow(StepRecord s) => string.Join(',', s.Step, s.Tokens, R(s.Loss), s.ValLoss is { } v ? R(v) : "", R(s.LearningRate), R(s.GradNorm),
+        s.Clipped ? 1 : 0, R(s.TokensPerSecond), R(s.Mfu), s.Skipped ? 1 : 0, s.OptimizerStep, R(s.GradNormAtStep), R(s.LossScale),
+        Optional(s.TokenMeanLoss), Optional(s.ValLossRepeat), Optional(s.RankOverlap), s.BatchFingerprint ?? "", Optional(s.StaleGradNorm));
 
     /// <summary>Reads a timeline CSV written by <see cref="WriteCsv"/> (or by <c>nbk train --timeline</c>).</summary>
     /// <exception cref="FormatException">The header or a row is not what NotebookKit writes; the message names the file and line.</exception>

@@ -114,9 +114,19 @@ public sealed class Trainer : IDisposable
 
     static WindowSampler ValidationWindows(ModelConfig model, TrainConfig config, TokenSplit data)
     {
+        // Ids are inputs and targets: an id past the vocabulary would fail as a native index error in the embedding or the loss.
+        CheckVocabulary(data.Train, model.VocabSize, "training");
+        CheckVocabulary(data.Validation, model.VocabSize, "validation");
         if (data.Validation.Length < model.BlockSize + 1)
             throw new ArgumentException($"validation data ({data.Validation.Length} tokens) is shorter than one window of block size {model.BlockSize} + 1: use a smaller block or more data");
         return new WindowSampler(data.Validation, model.BlockSize, config.BatchSize, config.Seed + 1);
+    }
+
+    static void CheckVocabulary(int[] ids, int vocabSize, string what)
+    {
+        var at = Array.FindIndex(ids, id => id < 0 || id >= vocabSize);
+        if (at >= 0)
+            throw new ArgumentException($"{what} token {at} has id {ids[at]}, outside the model's vocabulary 0..{vocabSize - 1}: build the model with the tokenizer's VocabSize and encode the data with that tokenizer");
     }
 
     /// <summary>The model being trained (float32 masters in mixed precision).</summary>
@@ -289,12 +299,26 @@ public sealed class Trainer : IDisposable
         var step = stride ?? Math.Max(1, block / 4);
         if (step < 1 || step > block) throw new ArgumentException($"stride {step} must be between 1 and the block size {block}");
         if (tokens.Length < block + 1) throw new ArgumentException($"{tokens.Length} tokens are fewer than one window of block size {block} + 1");
+        CheckVocabulary(tokens, ModelConfig.VocabSize, "scored");
         var starts = Enumerable.Range(0, (tokens.Length - 1 - block) / step + 1).Select(i => i * step).ToList();
         if (starts[^1] + block < tokens.Length - 1) starts.Add(tokens.Length - 1 - block); // the tail the regular windows miss
 
         using var _ = no_grad();
         var model = _precision.Compute;
         model.eval();
+        try
+        {
+            return ScoreWindows(model, tokens, starts, block) / (tokens.Length - 1);
+        }
+        finally
+        {
+            model.train(); // also when scoring throws, so the next step does not train without dropout
+        }
+    }
+
+    /// <summary>Summed loss of every stream target, each counted once, from the windows starting at <paramref name="starts"/>.</summary>
+    double ScoreWindows(nn.Module<Tensor, Tensor> model, int[] tokens, List<int> starts, int block)
+    {
         _precision.RefreshCompute();
         double sum = 0;
         var scoredUpTo = 0; // targets 1..scoredUpTo of the stream are counted
@@ -317,8 +341,7 @@ public sealed class Trainer : IDisposable
                 scoredUpTo = chunk[w] + block;
             }
         }
-        model.train();
-        return sum / (tokens.Length - 1);
+        return sum;
     }
 
     /// <summary>Summed loss and counted target tokens per position over the validation batches.</summary>
@@ -328,6 +351,19 @@ public sealed class Trainer : IDisposable
         using var _ = no_grad();
         var model = _precision.Compute;
         if (Config.Fault != LoopFault.EvalInTrainMode) model.eval();
+        try
+        {
+            return SumPositions(model);
+        }
+        finally
+        {
+            model.train(); // also when a batch throws, so the next step does not train without dropout
+        }
+    }
+
+    /// <summary>The body of <see cref="EvaluatePositions"/>, in whatever mode the model is in.</summary>
+    (double[] Sum, long[] Count) SumPositions(nn.Module<Tensor, Tensor> model)
+    {
         _precision.RefreshCompute();
         _validation.Restore(_validationStart);
         var sum = new double[ModelConfig.BlockSize];
@@ -347,7 +383,6 @@ public sealed class Trainer : IDisposable
                 count[t] += c[t];
             }
         }
-        model.train();
         return (sum, count);
     }
 

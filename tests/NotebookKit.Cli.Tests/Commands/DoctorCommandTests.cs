@@ -3,8 +3,12 @@ using NotebookKit.Telemetry;
 
 namespace NotebookKit.Cli.Tests.Commands;
 
-public class DoctorCommandTests
+public sealed class DoctorCommandTests : IDisposable
 {
+    readonly string _dir = Directory.CreateTempSubdirectory("nbk-doctor-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
     /// <summary>A 20-step timeline whose loss falls from 3 to 1; <paramref name="optimizerSaw"/> is the gradient norm the optimizer saw.</summary>
     static RunLog Timeline(double optimizerSaw)
     {
@@ -15,9 +19,9 @@ public class DoctorCommandTests
         return log;
     }
 
-    static string Write(RunLog log, RunInfo? info)
+    string Write(RunLog log, RunInfo? info)
     {
-        var csv = Path.Combine(Directory.CreateTempSubdirectory("nbk-doctor-").FullName, "run.csv");
+        var csv = Path.Combine(Directory.CreateDirectory(Path.Combine(_dir, Guid.NewGuid().ToString("N"))).FullName, "run.csv");
         log.WriteCsv(csv);
         info?.Save(RunInfo.SidecarPath(csv));
         return csv;

@@ -101,14 +101,13 @@ public sealed class TrainCheckpointTests : IDisposable
     [Theory]
     [InlineData("truncated weights")]
     [InlineData("flipped byte")]
-    [InlineData("other architecture")]
     [InlineData("missing manifest")]
-    public void A_damaged_or_foreign_checkpoint_is_one_clear_error_and_nothing_is_overwritten(string damage)
+    public void A_damaged_newest_checkpoint_is_one_clear_error_alone_and_resume_dir_falls_back_to_the_previous_one(string damage)
     {
         var dir = Path.Combine(_dir, "run");
-        Ok(Nbk.Run(WithCheckpoints("run", "--checkpoint-every", "4")));
+        var first = Ok(Nbk.Run(WithCheckpoints("run", "--checkpoint-every", "4")));
+        var straight = Losses("run");
         var newest = Checkpoint.Latest(dir)!;
-        var args = WithCheckpoints("run", "--resume");
         string expected;
         switch (damage)
         {
@@ -124,10 +123,6 @@ public sealed class TrainCheckpointTests : IDisposable
                 File.WriteAllBytes(optimizer, bytes);
                 expected = $"'{optimizer}' has SHA-256";
                 break;
-            case "other architecture":
-                args[Array.IndexOf(args, "--embd") + 1] = "16";
-                expected = "holds another architecture (1 layers, 2 heads, 32 wide";
-                break;
             default:
                 File.Delete(Path.Combine(newest, Checkpoint.ManifestFile));
                 expected = $"'{Path.Combine(newest, Checkpoint.ManifestFile)}' is missing";
@@ -135,13 +130,59 @@ public sealed class TrainCheckpointTests : IDisposable
         }
         var before = Snapshot(dir);
 
-        var result = Nbk.Run(args);
-        Assert.Equal(2, result.Exit);
-        // One message from nbk (the native loader may add its own notice line on older Linux), no stack trace.
-        var error = Assert.Single(result.Err.Split('\n'), line => line.StartsWith("nbk: ", StringComparison.Ordinal));
+        // That one checkpoint: one line naming the file and the way out, nothing changed on disk.
+        var alone = Nbk.Run("train", "--resume", newest);
+        Assert.Equal(2, alone.Exit);
+        var error = Assert.Single(alone.Err.Split('\n'), line => line.StartsWith("nbk: ", StringComparison.Ordinal));
         Assert.Contains(expected, error);
-        Assert.DoesNotContain("   at ", result.Err);
+        Assert.Contains($"pass the run directory (--resume {dir})", error);
+        Assert.DoesNotContain("   at ", alone.Err);
         Assert.Equal(before, Snapshot(dir));
+
+        // The run directory: the damaged one is moved aside with a line saying why, the run continues from step 4 and
+        // ends exactly where the first run ended.
+        var resumed = Ok(Nbk.Run("train", "--resume", dir));
+        Assert.Contains($"checkpoint {Checkpoint.NameFor(Steps)} is damaged (", resumed.Out);
+        Assert.Contains(expected, resumed.Out);
+        Assert.Contains($"resumed from {Path.Combine(dir, Checkpoint.NameFor(4))} at step 4", resumed.Out);
+        Assert.Equal(ValLoss(first), ValLoss(resumed));
+        Assert.Equal(straight, Losses("run"));
+        Assert.Single(Directory.GetDirectories(dir, $"damaged-{Checkpoint.NameFor(Steps)}-*"));
+        Assert.Equal([Checkpoint.NameFor(4), Checkpoint.NameFor(Steps)], Checkpoint.List(dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Resume_by_path_takes_the_saved_settings_and_refuses_flags_that_change_them()
+    {
+        var dir = Path.Combine(_dir, "run");
+        var first = Ok(Nbk.Run(WithCheckpoints("run", "--checkpoint-every", "4")));
+        var tampered = Checkpoint.NameFor(Steps);
+        Directory.Delete(Path.Combine(dir, tampered), recursive: true); // as if killed after step 4's save
+        var before = Snapshot(dir);
+
+        var changed = Nbk.Run("train", "--resume", dir, "--embd", "16", "--lr", "0.5", "--data", Path.Combine(_dir, "other.txt"));
+        Assert.Equal(2, changed.Exit);
+        var line = Assert.Single(changed.Err.Split('\n'), l => l.StartsWith("nbk: ", StringComparison.Ordinal));
+        Assert.Contains($"--data {Path.Combine(_dir, "other.txt")} (saved {_data})", line);
+        Assert.Contains("--embd 16 (saved 32)", line);
+        Assert.Contains("--lr 0.5 (saved 0.001)", line);
+        Assert.Contains("--allow-changes", line);
+        var shorter = Nbk.Run("train", "--resume", dir, "--iters", "3");
+        Assert.Contains("--iters 3 does not extend the run: its checkpoint is at step 4", shorter.Err);
+        var allowed = Nbk.Run("train", "--resume", dir, "--embd", "16", "--allow-changes");
+        Assert.Equal(2, allowed.Exit);
+        Assert.Contains("holds another architecture (1 layers, 2 heads, 32 wide", allowed.Err);
+        Assert.Equal(before, Snapshot(dir));
+
+        // No flag at all: the saved data, settings and timeline path, and the first run's end bit for bit.
+        var resumed = Ok(Nbk.Run("train", "--resume", Path.Combine(dir, Checkpoint.NameFor(4))));
+        Assert.Equal(ValLoss(first), ValLoss(resumed));
+        Assert.Equal(Steps + 1, File.ReadAllLines(Path.Combine(_dir, "run.csv")).Length);
+
+        // Extending the run keeps the schedule's end, so its first steps are the first run's.
+        var longer = Ok(Nbk.Run("train", "--resume", dir, "--iters", $"{Steps + 4}"));
+        Assert.Contains($"extended from {Steps} to {Steps + 4} steps (the learning rate still reaches its floor at step {Steps})", longer.Out);
+        Assert.Equal(Steps + 5, File.ReadAllLines(Path.Combine(_dir, "run.csv")).Length);
     }
 
     [Fact]
@@ -157,7 +198,7 @@ public sealed class TrainCheckpointTests : IDisposable
 
         var resume = Nbk.Run(Train("lost", "fp32", "--resume"));
         Assert.Equal(2, resume.Exit);
-        Assert.Contains("--resume needs --checkpoint-dir", resume.Err);
+        Assert.Contains("--resume needs a path", resume.Err);
         var keep = Nbk.Run(WithCheckpoints("keep", "--keep", "0"));
         Assert.Contains("--keep 0 must be at least 1", keep.Err);
         var underFile = Nbk.Run(Train("blocked", "fp32", "--checkpoint-dir", Path.Combine(_data, "ck")));
@@ -166,6 +207,6 @@ public sealed class TrainCheckpointTests : IDisposable
     }
 
     /// <summary>Every file under <paramref name="dir"/> with its SHA-256.</summary>
-    static string[] Snapshot(string dir) => Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+    static string[] Snapshot(string dir) => Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
         .Select(f => $"{Path.GetRelativePath(dir, f)} {Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))}").ToArray();
 }

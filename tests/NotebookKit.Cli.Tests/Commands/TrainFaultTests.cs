@@ -2,8 +2,12 @@ using NotebookKit.Faults;
 
 namespace NotebookKit.Cli.Tests.Commands;
 
-public class TrainFaultTests
+public sealed class TrainFaultTests : IDisposable
 {
+    readonly string _dir = Directory.CreateTempSubdirectory("nbk-fault-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
     [Fact]
     public void Fault_list_prints_every_name_one_per_line()
     {
@@ -27,7 +31,7 @@ public class TrainFaultTests
     [Fact]
     public void A_faulty_run_writes_a_timeline_the_doctor_names()
     {
-        var csv = Path.Combine(Directory.CreateTempSubdirectory("nbk-fault-").FullName, "run.csv");
+        var csv = Path.Combine(_dir, "run.csv");
         var (exit, stdout, stderr) = Nbk.Run("train", "--fault", "zero-grad-before-step", "--timeline", csv,
             "--layers", "1", "--heads", "2", "--embd", "32", "--block", "32", "--batch", "4", "--iters", "20", "--warmup", "5", "--eval-every", "10", "--eval-iters", "2");
         Assert.True(exit == 0, stderr);

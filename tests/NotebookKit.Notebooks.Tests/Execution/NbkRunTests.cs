@@ -54,6 +54,49 @@ public class NbkRunTests
     }
 
     [Fact]
+    public void A_killed_run_leaves_a_readable_report_of_the_notebooks_that_finished()
+    {
+        var folder = Path.GetDirectoryName(Nbk.Write("#!csharp\n1 + 1\n", "a-pass.dib"))!;
+        File.WriteAllText(Path.Combine(folder, "b-hang.dib"), "#!csharp\nwhile (true) { }\n");
+        var report = Path.Combine(folder, "report");
+        var trx = Path.Combine(folder, "results.trx");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Nbk.Dll, "run", folder, "--report", report, "--trx", trx, "--cell-timeout", "600" }) start.ArgumentList.Add(a);
+        using (var process = Process.Start(start)!)
+        {
+            process.BeginErrorReadLine();
+            while (process.StandardOutput.ReadLine() is { } line && !line.StartsWith("a-pass.dib: passed", StringComparison.Ordinal)) { }
+            process.Kill(entireProcessTree: true); // as a closed terminal or a CI job's timeout would
+            process.WaitForExit();
+        }
+        var index = File.ReadAllText(Path.Combine(report, "index.html"));
+        Assert.Contains("1 of 2 notebooks finished", index);
+        Assert.Contains("<a href=\"a-pass.html\">a-pass.dib</a></td><td class=\"passed\">passed", index);
+        Assert.Contains("<td>b-hang.dib</td><td class=\"pending\">not run yet", index);
+        Assert.Contains("data-status=\"Passed\"", File.ReadAllText(Path.Combine(report, "a-pass.html")));
+        Assert.False(File.Exists(Path.Combine(report, "b-hang.html")));
+        var results = System.Xml.Linq.XDocument.Load(trx).Descendants().Where(e => e.Name.LocalName == "UnitTestResult");
+        Assert.Equal("a-pass.dib", (string)Assert.Single(results).Attribute("testName")!);
+        Assert.Empty(Directory.GetFiles(report, "*.tmp"));
+    }
+
+    [Theory]
+    [InlineData("--report")]
+    [InlineData("--trx")]
+    public void An_unwritable_report_or_trx_path_is_one_line_before_any_notebook_runs(string flag)
+    {
+        var notebook = Nbk.Write("#!csharp\nSystem.IO.File.WriteAllText(\"ran.txt\", \"\");\n", "a.dib");
+        var folder = Path.GetDirectoryName(notebook)!;
+        File.WriteAllText(Path.Combine(folder, "a-file"), "x");
+        var blocked = Path.Combine(folder, "a-file", "out");
+        var (exit, stdout, stderr) = Nbk.Cli(["run", notebook, .. flag == "--report" ? new[] { "--report", blocked } : ["--report", Path.Combine(folder, "report"), "--trx", blocked]]);
+        Assert.Equal(2, exit);
+        Assert.Equal($"nbk: {flag} '{blocked}' cannot be written", stderr[..stderr.IndexOf(" (", StringComparison.Ordinal)]);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
     public void ParsePrintsCellsAsJson()
     {
         var notebook = Nbk.Write("#!markdown\n\n# Hi\n\n#!cs\n\nvar x = \"<\";\n");

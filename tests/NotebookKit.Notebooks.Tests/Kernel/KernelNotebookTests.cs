@@ -32,6 +32,13 @@ public class KernelNotebookTests
         var headless = await NotebookProcess.RunAsync(notebook, [], CellTimeout, Nbk.Launcher);
 
         AssertNoErrorAndChartsDrawnOffline(name, kernel);
+        // TorchSharp's own fallback for kernels copies libtorch (about 480 MB) into its package folder; NotebookKit's loader makes it unnecessary.
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
+            ? custom
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var packageLib = Path.Combine(packages, "torchsharp", typeof(TorchSharp.torch).Assembly.GetName().Version!.ToString(3), "lib");
+        Assert.False(Directory.Exists(packageLib) && Directory.EnumerateDirectories(packageLib, "cpu", SearchOption.AllDirectories).Any(),
+            $"the kernel copied libtorch into {packageLib}");
         Assert.True(headless.Passed, $"{name} fails in nbk run: {headless.Error ?? headless.Results.FirstOrDefault(r => r.Error is not null)?.Error}");
         var headlessCharts = headless.Outputs.Count(o => o.MimeType == CellOutput.Html && o.Text.Contains(FigureMarker, StringComparison.Ordinal));
         Assert.True(Charts(kernel).Count == headlessCharts, $"{name}: the kernel drew {Charts(kernel).Count} charts, nbk run {headlessCharts}");

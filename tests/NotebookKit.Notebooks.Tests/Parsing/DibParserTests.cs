@@ -82,7 +82,7 @@ public class DibParserTests
     [Fact]
     public void LoadRejectsMissingFilesOtherFormatsAndBadBytes()
     {
-        var folder = Directory.CreateTempSubdirectory("nbk-parse-").FullName;
+        var folder = Nbk.Folder();
         var missing = Path.Combine(folder, "missing.dib");
         Assert.Contains("missing.dib does not exist", Assert.Throws<FileNotFoundException>(() => DibParser.Load(missing)).Message);
         var ipynb = Path.Combine(folder, "a.ipynb");

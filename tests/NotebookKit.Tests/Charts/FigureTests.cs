@@ -57,4 +57,23 @@ public class FigureTests
             Probabilities.SurpriseCurve().SavePng(Path.Combine(Path.GetTempPath(), "never.png"), browser: "/nonexistent/chromium"));
         Assert.Contains("browser '/nonexistent/chromium' does not exist", error.Message);
     }
+
+    [Fact]
+    public void Png_never_returns_an_older_file_when_the_browser_fails()
+    {
+        var dir = Directory.CreateTempSubdirectory("nbk-png-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "chart.png");
+            File.WriteAllText(path, "yesterday's chart");
+            // /bin/false stands in for a chromium that starts and fails without writing anything.
+            var error = Assert.Throws<InvalidOperationException>(() => Probabilities.SurpriseCurve().SavePng(path, browser: "/bin/false"));
+            Assert.Contains($"/bin/false did not write '{path}' (exit 1)", error.Message);
+            Assert.False(File.Exists(path));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -16,8 +16,11 @@ sealed class ResumeRun : IDisposable
     public ResumeRun(PrecisionMode precision = PrecisionMode.Fp32)
     {
         Config = TinyRun.Config with { Accumulation = 2, MaxIters = 2 * N, WarmupIters = 4, Precision = precision, LossScaleGrowthInterval = 3 };
-        Directory = Path.Combine(Path.GetTempPath(), "nbk-checkpoint-tests", Guid.NewGuid().ToString("N"));
+        _root = System.IO.Directory.CreateTempSubdirectory("nbk-checkpoint-test-").FullName;
+        Directory = Path.Combine(_root, "run");
     }
+
+    readonly string _root;
 
     public TrainConfig Config { get; }
 
@@ -46,6 +49,6 @@ sealed class ResumeRun : IDisposable
 
     public void Dispose()
     {
-        if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
+        System.IO.Directory.Delete(_root, recursive: true);
     }
 }

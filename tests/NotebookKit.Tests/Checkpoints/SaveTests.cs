@@ -11,12 +11,48 @@ public class SaveTests
     {
         using var run = new ResumeRun();
         using var trainer = run.NewTrainer();
-        System.IO.Directory.CreateDirectory(Path.Combine(run.Directory, ".tmp-step-00000001-999"));
+        System.IO.Directory.CreateDirectory(Path.Combine(run.Directory, $".tmp-step-00000001-{FinishedProcessId()}"));
         trainer.Train(5, _ => Checkpoint.Save(trainer, run.Directory, TinyRun.Alphabet, keep: 3));
 
         Assert.Equal(["step-00000003", "step-00000004", "step-00000005"], Checkpoint.List(run.Directory).Select(Path.GetFileName));
         Assert.Equal(Path.Combine(run.Directory, "step-00000005"), Checkpoint.Latest(run.Directory));
         Assert.Equal(3, System.IO.Directory.GetDirectories(run.Directory).Length);
+    }
+
+    [Fact]
+    public void A_save_removes_the_temporary_folders_of_finished_processes_and_never_those_of_a_running_one()
+    {
+        using var run = new ResumeRun();
+        using var trainer = run.NewTrainer();
+        using var other = System.Diagnostics.Process.Start("sleep", "60"); // another process, saving as long as it lives
+        var live = Path.Combine(run.Directory, $".tmp-step-00000009-{other.Id}");
+        var liveTrash = Path.Combine(run.Directory, $".trash-step-00000002-{other.Id}");
+        var dead = Path.Combine(run.Directory, $".tmp-step-00000008-{FinishedProcessId()}");
+        foreach (var folder in new[] { live, liveTrash, dead }) File.WriteAllText(Path.Combine(System.IO.Directory.CreateDirectory(folder).FullName, "model.bin"), "partial");
+        try
+        {
+            trainer.Train(1);
+            Checkpoint.Save(trainer, run.Directory, TinyRun.Alphabet);
+            Assert.True(System.IO.Directory.Exists(live));
+            Assert.True(System.IO.Directory.Exists(liveTrash));
+            Assert.False(System.IO.Directory.Exists(dead));
+        }
+        finally
+        {
+            other.Kill();
+        }
+        other.WaitForExit();
+        trainer.Train(1);
+        Checkpoint.Save(trainer, run.Directory, TinyRun.Alphabet);
+        Assert.Equal(["step-00000001", "step-00000002"], System.IO.Directory.GetDirectories(run.Directory).Select(Path.GetFileName).Order());
+    }
+
+    /// <summary>The id of a process that has already ended.</summary>
+    static int FinishedProcessId()
+    {
+        using var done = System.Diagnostics.Process.Start("true");
+        done.WaitForExit();
+        return done.Id;
     }
 
     [Fact]

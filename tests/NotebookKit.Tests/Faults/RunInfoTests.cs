@@ -41,4 +41,26 @@ public class RunInfoTests
             File.Delete(path);
         }
     }
+
+    [Theory]
+    [InlineData("{}", "warmupIters")]
+    [InlineData("{\"warmupIters\": 100}", "learningRate")]
+    [InlineData("{\"warmupIters\": 100, \"learningRate\": 0}", "learningRate 0, which no run has")]
+    [InlineData("{\"warmupIters\": 100, \"learningRate\": 0.001, \"accumulation\": 0}", "accumulation 0, which no run has")]
+    public void Settings_that_are_missing_or_impossible_are_refused_naming_the_field(string json, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory("nbk-runinfo").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "run.run.json");
+            File.WriteAllText(path, json);
+            var error = Assert.Throws<InvalidDataException>(() => RunInfo.Load(path));
+            Assert.StartsWith($"run information '{path}'", error.Message);
+            Assert.Contains(expected, error.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -41,4 +41,30 @@ public class TinyGptTests
         using var p = logits.softmax(-1);
         Assert.True(p.allclose(full_like(p, 0.2)));
     }
+
+    [Fact]
+    public void An_id_outside_the_vocabulary_is_named_before_the_embedding_and_evaluation_stays_in_train_mode()
+    {
+        Workbench.Seed(0);
+        using var model = new TinyGpt(new ModelConfig(VocabSize: 10, Layers: 1, Heads: 2, Embd: 16, BlockSize: 8));
+        using var ids = tensor(new long[] { 1, 2, 10, 3 }, [1, 4]);
+        var error = Assert.Throws<ArgumentException>(() => model.call(ids));
+        Assert.Contains("token id 10 is outside the model's vocabulary 0..9", error.Message);
+        using var negative = tensor(new long[] { -1, 2 }, [1, 2]);
+        Assert.Contains("token id -1", Assert.Throws<ArgumentException>(() => model.call(negative)).Message);
+
+        // A trainer checks its data once, inputs and targets alike.
+        var data = Tests.Training.TinyRun.Data();
+        data.Validation[^1] = Tests.Training.TinyRun.VocabSize;
+        Assert.Contains($"validation token {data.Validation.Length - 1} has id {Tests.Training.TinyRun.VocabSize}, outside the model's vocabulary",
+            Assert.Throws<ArgumentException>(() => new NotebookKit.Training.Trainer(Tests.Training.TinyRun.Model(), Tests.Training.TinyRun.Config, data, CPU)).Message);
+
+        // An evaluation that throws half-way (a hook that throws in the forward) leaves the model in training mode.
+        using var trainer = new NotebookKit.Training.Trainer(Tests.Training.TinyRun.Model(dropout: 0.1), Tests.Training.TinyRun.Config, Tests.Training.TinyRun.Data(), CPU);
+        trainer.Precision.Compute.register_forward_pre_hook((_, _) => throw new InvalidOperationException("a batch failed"));
+        Assert.Throws<InvalidOperationException>(() => trainer.EvaluateFullContext(Tests.Training.TinyRun.Data().Validation));
+        Assert.Throws<InvalidOperationException>(() => trainer.Evaluate());
+        Assert.True(trainer.Precision.Compute.training);
+        Assert.True(trainer.Model.training);
+    }
 }
