@@ -31,7 +31,7 @@ internal sealed class StopSignal : IDisposable
     /// <summary>The exit code a shell gives a process ended by the signal: 128 + its number (130 for SIGINT, 143 for SIGTERM).</summary>
     public int ExitCode => 128 + _signal;
 
-    /// <summary>Stops listening.</summary>
+    /// <summary>Stops listening: signals do what they do by default again. Later calls do nothing.</summary>
     public void Dispose()
     {
         foreach (var registration in _registrations) registration.Dispose();

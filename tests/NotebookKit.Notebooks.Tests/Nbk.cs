@@ -12,28 +12,20 @@ static class Nbk
 
     public static ChildLauncher Launcher => new("dotnet", [Dll, RunNotebookCommand.Name]);
 
-    /// <summary>One temporary folder for every file these tests write, removed when the test process exits.</summary>
-    static readonly Lazy<string> Root = new(() =>
-    {
-        var root = Directory.CreateTempSubdirectory("nbk-test-").FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(root, recursive: true);
-        return root;
-    });
+    /// <summary>A fresh folder inside <paramref name="root"/>, a test class's temporary folder (see <see cref="TempFolder"/>).</summary>
+    public static string Folder(TempFolder root) => Directory.CreateDirectory(Path.Combine(root.Path, Guid.NewGuid().ToString("N"))).FullName;
 
-    /// <summary>A fresh folder inside the tests' temporary folder.</summary>
-    public static string Folder() => Directory.CreateDirectory(Path.Combine(Root.Value, Guid.NewGuid().ToString("N"))).FullName;
-
-    /// <summary>Writes a notebook into a fresh temporary folder and returns its path.</summary>
-    public static string Write(string text, string name = "t.dib")
+    /// <summary>Writes a notebook into a fresh folder inside <paramref name="root"/> and returns its path.</summary>
+    public static string Write(TempFolder root, string text, string name = "t.dib")
     {
-        var path = Path.Combine(Folder(), name);
+        var path = Path.Combine(Folder(root), name);
         File.WriteAllText(path, text);
         return path;
     }
 
     /// <summary>Runs notebook text in a notebook process and returns the run.</summary>
-    public static Task<NotebookRun> RunAsync(string text, IReadOnlyList<string>? parameters = null, double cellTimeoutSeconds = 120) =>
-        NotebookProcess.RunAsync(DibParser.Load(Write(text)), parameters ?? [], TimeSpan.FromSeconds(cellTimeoutSeconds), Launcher);
+    public static Task<NotebookRun> RunAsync(TempFolder root, string text, IReadOnlyList<string>? parameters = null, double cellTimeoutSeconds = 120) =>
+        NotebookProcess.RunAsync(DibParser.Load(Write(root, text)), parameters ?? [], TimeSpan.FromSeconds(cellTimeoutSeconds), Launcher);
 
     /// <summary>Runs the nbk command line and returns its exit code and output.</summary>
     public static (int Exit, string Out, string Err) Cli(params string[] args)
@@ -58,4 +50,14 @@ static class Nbk
         while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "NotebookKit.sln"))) folder = folder.Parent;
         return folder?.FullName ?? throw new InvalidOperationException($"no NotebookKit.sln above {AppContext.BaseDirectory}");
     }
+}
+
+/// <summary>A test class's temporary folder, deleted when xunit disposes the class after each test.</summary>
+sealed class TempFolder : IDisposable
+{
+    /// <summary>The folder's full path.</summary>
+    public string Path { get; } = Directory.CreateTempSubdirectory("nbk-test-").FullName;
+
+    /// <summary>Deletes the folder and everything in it.</summary>
+    public void Dispose() => Directory.Delete(Path, recursive: true);
 }

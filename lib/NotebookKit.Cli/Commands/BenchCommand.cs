@@ -35,6 +35,7 @@ public static class BenchCommand
         command.SetAction(parse => CliError.Guard(() =>
         {
             var settings = CliError.Input(() => new BenchmarkSettings(parse.GetValue(steps), parse.GetValue(windows)).Validate());
+            _ = (flags.Train(parse), flags.Model(parse, vocabSize: 2)); // every flag checked before the corpus is read; the vocabulary comes from it
             var device = flags.Setup(parse);
             var (text, validation, _) = TrainCommand.LoadText(parse.GetValue(data));
             var tokenizer = CharTokenizer.FromText(text + validation);

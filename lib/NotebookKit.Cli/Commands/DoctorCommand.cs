@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NotebookKit.Faults;
 using NotebookKit.Telemetry;
+using NotebookKit.Training;
 
 namespace NotebookKit.Cli.Commands;
 

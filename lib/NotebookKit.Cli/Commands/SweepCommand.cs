@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using NotebookKit.Interactive;
 using NotebookKit.Notebooks.Execution;
 using NotebookKit.Notebooks.Parsing;
@@ -48,8 +49,8 @@ public static class SweepCommand
             var cpuList = ParseList(parse.GetValue(cpus)!, "--cpu", Kernels.ContainsKey);
             var overrides = parse.GetValue(parameters) ?? [];
             var withSolutions = parse.GetValue(solutions);
-            var notebooks = RunCommand.FindNotebooks(parse.GetValue(paths)!).Select(DibParser.Load).ToList();
-            foreach (var notebook in notebooks) RunPlan.Create(notebook, overrides, withSolutions);
+            var notebooks = RunCommand.FindNotebooks(parse.GetValue(paths)!).Select(path => CliError.Input(() => DibParser.Load(path))).ToList();
+            foreach (var notebook in notebooks) CliError.Input(() => RunPlan.Create(notebook, overrides, withSolutions));
             return Sweep(notebooks, seedList, threadList, cpuList, overrides, withSolutions, TimeSpan.FromSeconds(parse.GetValue(timeout)));
         }));
         return command;
@@ -87,7 +88,12 @@ public static class SweepCommand
                     var run = RunWith(notebook, setting, log, overrides, withSolutions, cellTimeout, launcher);
                     var claims = File.Exists(log) ? File.ReadAllLines(log).Select(l => JsonSerializer.Deserialize<ClaimRecord>(l)!).ToList() : [];
                     records.AddRange(claims.Select(c => (setting, c)));
-                    var threadNote = claims.FirstOrDefault(c => c.Threads != setting.Threads) is { } other ? $"; torch ran {other.Threads} threads, not {setting.Threads}" : "";
+                    var threadNote = ThreadsReported(run) switch
+                    {
+                        null => "; torch's thread count not reported (no Workbench.Describe() output)",
+                        var ran when ran != setting.Threads => $"; torch ran {ran} threads, not {setting.Threads}",
+                        var ran => $", torch threads {ran}",
+                    };
                     var worst = claims.Where(c => c.Quantity != "exact").MinBy(c => c.Margin);
                     var error = run.Passed ? "" : " — " + FirstLine(run.Error ?? run.Results.FirstOrDefault(r => r.Error is not null)?.Error);
                     Console.WriteLine($"{notebook.Name} {setting}: {run.Outcome} in {run.DurationMs / 1000:0} s, {claims.Count} bounds" +
@@ -141,6 +147,10 @@ public static class SweepCommand
             foreach (var (variable, value) in saved) Environment.SetEnvironmentVariable(variable, value);
         }
     }
+
+    /// <summary>The thread count the notebook's <c>Workbench.Describe()</c> line reported ("..., 2 threads, ..."), or null when it printed none.</summary>
+    static int? ThreadsReported(NotebookRun run) =>
+        run.Outputs.Select(o => Regex.Match(o.Text, @", (\d+) threads,")).FirstOrDefault(m => m.Success) is { } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
 
     static string FirstLine(string? text) => text?.Split('\n')[0] ?? "";
 

@@ -232,7 +232,7 @@ public static class TrainCommand
             Console.WriteLine($"model: {model.Layers} layers, {model.Heads} heads, width {model.Embd}, block {model.BlockSize}, vocabulary {model.VocabSize}, {model.ParameterCount:N0} parameters, dropout {model.Dropout}");
             Console.WriteLine($"training: {config.MaxIters} steps of {config.TokensPerStep(model.BlockSize):N0} tokens (batch {config.BatchSize} x block {model.BlockSize} x accumulation {config.Accumulation} x ranks {config.Ranks}), precision {config.Precision}{(pairs is null ? "" : ", on prompt/response pairs")}");
             if (loopFault != LoopFault.None)
-                Console.WriteLine($"fault: {loopFault.Name()}, a broken loop on purpose{(FaultSetup.NeedsResume(loopFault) ? $", resumed from a checkpoint after step {config.MaxIters / 2}" : "")}");
+                Console.WriteLine($"fault: {loopFault.Name()}, a broken loop on purpose{(ResumeDrill.Needed(loopFault) ? $", resumed from a checkpoint after step {config.MaxIters / 2}" : "")}");
             Trainer Build() => pairs is null
                 ? new Trainer(model, config, split!, device, entropyFloor: floor)
                 : new Trainer(model, config, pairs, tokenizer.Encode, device);
@@ -256,7 +256,7 @@ public static class TrainCommand
                     return saver.AfterStep(trainer, tokenizer.Alphabet);
                 }
                 // The resume faults stop halfway and continue from a checkpoint, restored as the fault says.
-                if (FaultSetup.NeedsResume(loopFault) && trainer.StepCount < config.MaxIters / 2)
+                if (ResumeDrill.Needed(loopFault) && trainer.StepCount < config.MaxIters / 2)
                 {
                     Run(trainer, AfterStep, stop, config.MaxIters / 2 - trainer.StepCount);
                     if (!stop.Requested) trainer = ResumeDrill.Resume(trainer, Build, tokenizer.Alphabet);
@@ -272,6 +272,7 @@ public static class TrainCommand
                                       (saver.Directory is { } d ? $"; continue with nbk train --resume {d}" : ""));
                     return stop.ExitCode;
                 }
+                stop.Dispose(); // everything is kept: a signal during the final evaluation ends the process at once
                 if (last is not null) Console.WriteLine($"checkpoint {last}");
 
                 var val = trainer.Log.LastValLoss ?? trainer.Evaluate();

@@ -81,7 +81,7 @@ public sealed partial class CellDirectives(string notebookPath, CarriedPackages 
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p));
     }
 
-    MetadataReference Assembly(string relative, string at, int line)
+    PortableExecutableReference Assembly(string relative, string at, int line)
     {
         var path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(notebookPath)!, relative));
         var name = File.Exists(path) ? AssemblyName.GetAssemblyName(path).Name! : Path.GetFileNameWithoutExtension(path);

@@ -5,9 +5,9 @@ public enum CellStatus
 {
     /// <summary>A code cell that has not run (the notebook stopped before it).</summary>
     NotRun,
-    /// <summary>A C# cell that completed (or an expect-error cell whose error came).</summary>
+    /// <summary>A C# cell that completed.</summary>
     Passed,
-    /// <summary>A C# cell that failed to compile, threw, or did not throw what it expected.</summary>
+    /// <summary>A C# cell that failed to compile or threw.</summary>
     Failed,
     /// <summary>A cell stopped by the per-cell timeout.</summary>
     TimedOut,

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.AspNetCore.Html;
 
@@ -23,6 +24,7 @@ public sealed class NotebookGlobals
     public DisplayHandle display(object? value, params string[] mimeTypes) => _session.Display(value, mimeTypes);
 
     /// <summary>Marks a string as HTML, so displaying it (or ending a cell with it) writes it into the report as markup.</summary>
+    [SuppressMessage("Performance", "CA1822", Justification = "a cell calls it as a member of its globals object")]
     public IHtmlContent HTML(string html) => new HtmlString(html);
 
     /// <summary>
@@ -30,6 +32,7 @@ public sealed class NotebookGlobals
     /// injects after the <c>// parameters</c> cell). Numbers use the invariant culture (<c>3e-4</c>, <c>0.5</c>).
     /// </summary>
     /// <exception cref="ArgumentException">The text is not a value of that type.</exception>
+    [SuppressMessage("Performance", "CA1822", Justification = "the injected parameters cell calls it as a member of its globals object")]
     public T Parameter<T>(T current, string text)
     {
         var type = current?.GetType() ?? typeof(T);

@@ -13,9 +13,6 @@ public static partial class RunPlan
     /// <summary>The first line that marks a cell holding parameter defaults.</summary>
     public const string ParametersMarker = "// parameters";
 
-    /// <summary>The prefix of the first line that marks a cell that must throw.</summary>
-    public const string ExpectErrorMarker = "// expect-error:";
-
     /// <summary>The prefix of the first line that marks a learner's exercise cell, followed by the exercise's id.</summary>
     public const string ExerciseMarker = "// exercise:";
 
@@ -68,10 +65,6 @@ public static partial class RunPlan
             throw new InvalidDataException($"{path} solves '{orphan}', which {notebook.Path} does not have: rename or remove that cell");
         return notebook.Cells.Select(c => solutions.TryGetValue(c.FirstLine.Trim(), out var solution) ? c with { Source = solution.Source } : c).ToList();
     }
-
-    /// <summary>The fragment an expect-error cell requires, or null for an ordinary cell.</summary>
-    public static string? ExpectedError(Cell cell) =>
-        cell.FirstLine.StartsWith(ExpectErrorMarker, StringComparison.Ordinal) ? cell.FirstLine[ExpectErrorMarker.Length..].Trim() : null;
 
     static (string Name, string Value) ParseAssignment(string parameter)
     {

@@ -9,6 +9,6 @@ public sealed record Cell(string Kernel, string Source, int Line)
     /// <summary>True for a cell the runner added (the <c>--param</c> overrides), not one read from the file.</summary>
     public bool Injected { get; init; }
 
-    /// <summary>The first line of the source, used for the <c>// parameters</c> and <c>// expect-error:</c> markers.</summary>
+    /// <summary>The first line of the source, used for the <c>// parameters</c> and <c>// exercise:</c> markers.</summary>
     public string FirstLine => Source.Split('\n', 2)[0].Trim();
 }

@@ -51,7 +51,6 @@ public static class DibParser
     public static Notebook Parse(string text, string path)
     {
         var lines = text.Split('\n').Select(l => l.EndsWith('\r') ? l[..^1] : l).ToArray();
-        var newline = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
         var kernels = new KernelNames();
         var meta = ReadFirstMeta(lines, path, kernels);
 
@@ -81,7 +80,7 @@ public static class DibParser
             }
         }
         Flush(cells, kernel, body);
-        return new Notebook(path, meta, cells, newline);
+        return new Notebook(path, meta, cells);
     }
 
     /// <summary>Finds the first <c>#!meta</c> block, checks its JSON and registers the kernels it declares.</summary>

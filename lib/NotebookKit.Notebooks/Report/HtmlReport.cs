@@ -96,19 +96,19 @@ public sealed class HtmlReport
         var html = Head("NotebookKit notebooks", withPlotly: false);
         var finished = _runs.Count(r => r is not null);
         html.Append("<h1>Notebooks</h1>");
-        if (finished < _runs.Length) html.Append($"<p class=\"pending\">{finished} of {_runs.Length} notebooks finished; this page is rewritten as each one ends.</p>");
+        if (finished < _runs.Length) html.Append(CultureInfo.InvariantCulture, $"<p class=\"pending\">{finished} of {_runs.Length} notebooks finished; this page is rewritten as each one ends.</p>");
         html.Append("<table><tr><th>Notebook</th><th>Status</th><th>Time</th><th>Cells</th></tr>");
         for (var i = 0; i < _runs.Length; i++)
         {
             if (_runs[i] is not { } run)
             {
-                html.Append($"<tr><td>{E(_notebooks[i].Name)}</td><td class=\"pending\">not run yet</td><td></td><td></td></tr>");
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(_notebooks[i].Name)}</td><td class=\"pending\">not run yet</td><td></td><td></td></tr>");
                 continue;
             }
             var code = run.Results.Count(r => r.Status is not (CellStatus.Rendered or CellStatus.Skipped));
             var passed = run.Results.Count(r => r.Status == CellStatus.Passed);
-            html.Append($"<tr><td><a href=\"{E(_pages[i])}\">{E(run.Notebook.Name)}</a></td><td class=\"{OutcomeClass(run)}\">{run.Outcome}</td>")
-                .Append($"<td>{Seconds(run.DurationMs)}</td><td>{passed}/{code} passed</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"{E(_pages[i])}\">{E(run.Notebook.Name)}</a></td><td class=\"{OutcomeClass(run)}\">{run.Outcome}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td>{Seconds(run.DurationMs)}</td><td>{passed}/{code} passed</td></tr>");
         }
         return html.Append("</table></body></html>").ToString();
     }
@@ -117,9 +117,9 @@ public sealed class HtmlReport
     {
         var withPlotly = run.Outputs.Any(o => o.MimeType == CellOutput.Html && o.Text.Contains("Plotly", StringComparison.Ordinal));
         var html = Head(run.Notebook.Name, withPlotly);
-        html.Append($"<p><a href=\"index.html\">all notebooks</a></p><h1>{E(run.Notebook.Name)}</h1>")
-            .Append($"<p class=\"{OutcomeClass(run)}\">{run.Outcome} in {Seconds(run.DurationMs)} (runner overhead {Seconds(run.OverheadMs)})</p>");
-        if (run.Error is not null) html.Append($"<pre class=\"error\">{E(run.Error)}</pre>");
+        html.Append(CultureInfo.InvariantCulture, $"<p><a href=\"index.html\">all notebooks</a></p><h1>{E(run.Notebook.Name)}</h1>")
+            .Append(CultureInfo.InvariantCulture, $"<p class=\"{OutcomeClass(run)}\">{run.Outcome} in {Seconds(run.DurationMs)} (runner overhead {Seconds(run.OverheadMs)})</p>");
+        if (run.Error is not null) html.Append(CultureInfo.InvariantCulture, $"<pre class=\"error\">{E(run.Error)}</pre>");
         for (var i = 0; i < run.Plan.Count; i++) AppendCell(html, run, i);
         return html.Append("</body></html>").ToString();
     }
@@ -128,7 +128,7 @@ public sealed class HtmlReport
     {
         var cell = run.Plan[index];
         var result = run.Results[index];
-        html.Append($"<section class=\"cell {result.Status}\" data-status=\"{result.Status}\">");
+        html.Append(CultureInfo.InvariantCulture, $"<section class=\"cell {result.Status}\" data-status=\"{result.Status}\">");
         switch (cell.Kernel)
         {
             case "markdown":
@@ -140,13 +140,13 @@ public sealed class HtmlReport
             default:
                 var origin = cell.Injected ? "injected by --param" : $"line {cell.Line}";
                 var time = result.DurationMs > 0 ? $" · {result.DurationMs.ToString("0", CultureInfo.InvariantCulture)} ms" : "";
-                html.Append($"<div class=\"meta\">cell {index + 1}/{run.Plan.Count} · {E(cell.Kernel)} · {origin} · <b>{StatusText(result.Status)}</b>{time}</div>")
-                    .Append($"<pre><code>{E(cell.Source)}</code></pre>");
+                html.Append(CultureInfo.InvariantCulture, $"<div class=\"meta\">cell {index + 1}/{run.Plan.Count} · {E(cell.Kernel)} · {origin} · <b>{StatusText(result.Status)}</b>{time}</div>")
+                    .Append(CultureInfo.InvariantCulture, $"<pre><code>{E(cell.Source)}</code></pre>");
                 break;
         }
         foreach (var output in run.Outputs.Where(o => o.Cell == index))
             html.Append(output.MimeType == CellOutput.Html ? $"<div class=\"out\">{output.Text}</div>" : $"<pre class=\"out\">{E(output.Text)}</pre>");
-        if (result.Error is not null) html.Append($"<pre class=\"error\">{E(result.Error)}</pre>");
+        if (result.Error is not null) html.Append(CultureInfo.InvariantCulture, $"<pre class=\"error\">{E(result.Error)}</pre>");
         html.Append("</section>\n");
     }
 

@@ -17,7 +17,8 @@ namespace NotebookKit.Benchmarks;
 /// <remarks>
 /// It trains the same <see cref="TinyGpt"/>, seeded the same way, on the same windows, with the
 /// same AdamW groups, learning-rate schedule and clipping as a <see cref="Trainer"/> built from the
-/// same settings, so the two compute the same losses. What it leaves out is what the library adds:
+/// same settings, so the two compute the same losses; a test gives both the same weights and batches
+/// explicitly and holds their losses equal. What it leaves out is what the library adds:
 /// telemetry (token counts, gradient norms before and at the step, tokens/s, MFU, the step record),
 /// fault switches, accumulation, simulated ranks and evaluation. Mixed precision is done the plain
 /// way: refresh the low-precision copy, backward through it, carry its gradients to float32. fp16
@@ -31,7 +32,7 @@ public sealed class BareLoop : IDisposable
     readonly Parameter[] _master;
     readonly Parameter[] _compute;
     readonly AdamW _optimizer;
-    readonly WindowSampler _sampler;
+    readonly IBatchSource _batches;
     readonly LearningRate _schedule;
     readonly double _clip;
     readonly double _lossScale;
@@ -39,13 +40,13 @@ public sealed class BareLoop : IDisposable
     readonly Device _device;
     long _updates;
 
-    /// <summary>Builds the model, its compute copy in mixed modes, the optimizer and the sampler.</summary>
+    /// <summary>Builds the model, its compute copy in mixed modes and the optimizer.</summary>
     /// <param name="model">The model's shape.</param>
     /// <param name="config">Batch size, optimizer settings, schedule, clipping, seed and precision; accumulation and ranks must be 1.</param>
-    /// <param name="train">The training token ids.</param>
+    /// <param name="batches">Where the batches come from, e.g. a <see cref="WindowSampler"/> over the training ids seeded with <see cref="TrainConfig.Seed"/>, as the trainer's.</param>
     /// <param name="device">Where to train.</param>
     /// <exception cref="ArgumentException">Accumulation or ranks other than 1: the bare loop has one microbatch per step.</exception>
-    public BareLoop(ModelConfig model, TrainConfig config, int[] train, Device device)
+    public BareLoop(ModelConfig model, TrainConfig config, IBatchSource batches, Device device)
     {
         config.Validate();
         if (config.Accumulation != 1 || config.Ranks != 1)
@@ -73,17 +74,21 @@ public sealed class BareLoop : IDisposable
                 new AdamW.ParamGroup(_master.Where(p => p.dim() < 2), weight_decay: 0.0),
             ],
             lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2);
-        _sampler = new WindowSampler(train, model.BlockSize, config.BatchSize, config.Seed);
+        _batches = batches;
+        TokensPerStep = (long)config.BatchSize * model.BlockSize;
     }
 
     /// <summary>Input tokens per step: B x T.</summary>
-    public long TokensPerStep => (long)_sampler.BatchSize * _sampler.BlockSize;
+    public long TokensPerStep { get; }
+
+    /// <summary>The weights the optimizer updates.</summary>
+    internal TinyGpt Model => _model;
 
     /// <summary>One step: refresh the copy, forward, mean cross-entropy, backward, gradients to float32, clip, step, zero. Returns the loss.</summary>
     public double Step()
     {
         using var scope = NewDisposeScope();
-        var batch = _sampler.Next(_device);
+        var batch = _batches.Next(_device);
         if (_copy is not null)
             using (no_grad())
                 for (var i = 0; i < _master.Length; i++) _compute[i].copy_(_master[i]);
@@ -102,7 +107,7 @@ public sealed class BareLoop : IDisposable
                     _master[i].grad = _lossScale == 1.0 ? g : g.div_(_lossScale);
                 }
             if (_mode == PrecisionMode.Fp16Mixed)
-                finite = stack(_master.Select(p => p.grad!.isfinite().all()).ToArray()).all().item<bool>();
+                finite = HostRead.Long(stack(_master.Select(p => p.grad!.isfinite().all()).ToArray()).all()) == 1;
         }
         if (finite)
         {
@@ -113,7 +118,7 @@ public sealed class BareLoop : IDisposable
         }
         _optimizer.zero_grad();
         _copy?.zero_grad();
-        return loss.item<float>();
+        return HostRead.Double(loss);
     }
 
     /// <summary>Frees the optimizer state and both models.</summary>

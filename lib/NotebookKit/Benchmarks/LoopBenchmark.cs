@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using NotebookKit.Data;
 using NotebookKit.Model;
 using NotebookKit.Precision;
 using NotebookKit.Runtime;
@@ -126,7 +127,7 @@ public static class LoopBenchmark
         };
         var peakGflops = MatmulPeak.Gflops(device, PrecisionPlan.ComputeType(config.Precision));
         using var library = new Trainer(model, libraryConfig, data, device, "library");
-        using var bare = new BareLoop(model, libraryConfig, data.Train, device);
+        using var bare = new BareLoop(model, libraryConfig, new WindowSampler(data.Train, model.BlockSize, config.BatchSize, config.Seed), device);
         var tokensPerStep = bare.TokensPerStep;
 
         var windows = new List<BenchmarkWindow>();

@@ -128,8 +128,10 @@ public sealed class Figure
     /// <summary>One line for plain-text output.</summary>
     public override string ToString() => $"Figure \"{Title}\" ({Width}x{Height})";
 
+    static readonly string[] Browsers = ["chromium", "chromium-browser", "google-chrome"];
+
     static string? FindBrowser() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-        .SelectMany(folder => new[] { "chromium", "chromium-browser", "google-chrome" }.Select(name => Path.Combine(folder, name)))
+        .SelectMany(folder => Browsers.Select(name => Path.Combine(folder, name)))
         .FirstOrDefault(File.Exists);
 }

@@ -57,8 +57,7 @@ public static partial class Checkpoint
     /// </summary>
     /// <param name="checkpoint">A step-NNNNNNNN directory.</param>
     /// <param name="data">The same token ids the run trained on, made with the manifest's <see cref="CheckpointManifest.Vocabulary"/>.</param>
-    /// <param name="options">What to restore; null restores everything, unless the saved config's
-    /// <see cref="TrainConfig.Fault"/> is a resume fault (see <see cref="ResumeOptions.For"/>).</param>
+    /// <param name="options">What to restore; null restores everything (<see cref="ResumeOptions.Exact"/>).</param>
     /// <param name="device">Where to continue; null picks CUDA when available, else CPU.</param>
     /// <param name="maxIters">A new end for the run; null keeps the saved one. The schedule's decay follows
     /// <see cref="TrainConfig.LrDecayIters"/>, or the end of the run when that is unset, so moving the end reshapes it.</param>
@@ -88,14 +87,13 @@ public static partial class Checkpoint
     /// <param name="trainer">A trainer that has not stepped yet, built with the checkpoint's model shape.</param>
     /// <param name="checkpoint">A step-NNNNNNNN directory.</param>
     /// <param name="vocabulary">The alphabet of the tokenizer that made the trainer's data; must equal the saved one.</param>
-    /// <param name="options">What to restore; null means what the trainer's <see cref="TrainConfig.Fault"/> says
-    /// (<see cref="ResumeOptions.For"/>): everything for a healthy run, less for the two resume faults.</param>
+    /// <param name="options">What to restore; null restores everything (<see cref="ResumeOptions.Exact"/>).</param>
     /// <exception cref="InvalidDataException">The checkpoint is damaged, or holds another architecture or vocabulary.</exception>
     /// <returns>The checkpoint's manifest, e.g. to compare its <see cref="CheckpointManifest.Train"/> with the trainer's.</returns>
     /// <exception cref="ArgumentException">The trainer has already stepped, or has another number of ranks.</exception>
     public static CheckpointManifest Restore(Trainer trainer, string checkpoint, string vocabulary, ResumeOptions? options = null)
     {
-        options ??= ResumeOptions.For(trainer.Config.Fault);
+        options ??= ResumeOptions.Exact;
         var manifest = Read(checkpoint);
         if (trainer.StepCount != 0 || trainer.Log.Steps.Count != 0)
             throw new ArgumentException($"the trainer has already taken {trainer.StepCount} steps: restore '{checkpoint}' into a freshly built Trainer");

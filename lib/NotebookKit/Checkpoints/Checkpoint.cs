@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using NotebookKit.Interactive;
 
 namespace NotebookKit.Checkpoints;
 
@@ -68,19 +67,21 @@ public static partial class Checkpoint
     }
 
     /// <summary>The newest complete checkpoint in <paramref name="directory"/>, or null when there is none.</summary>
-    public static string? Latest(string directory) => List(directory).LastOrDefault();
+    public static string? Latest(string directory) => List(directory) is [.., var last] ? last : null;
 
     /// <summary>
-    /// What a checkpoint holds, file by file, with sizes in bytes: the manifest's file table plus the manifest
-    /// itself, as a table that renders inline in a notebook. Read after <see cref="Read"/> has checked every checksum.
+    /// Every file of a checkpoint with what it holds, its size and SHA-256: the manifest's file table, then the
+    /// manifest and its hash file. Read after <see cref="Read"/> has checked every checksum.
     /// </summary>
-    public static CheckpointContents Contents(string checkpoint)
+    public static IReadOnlyList<CheckpointFile> Files(string checkpoint)
     {
         var manifest = Read(checkpoint);
-        var entries = manifest.Files.Select(f => new CheckpointEntry(f.What, f.File, f.Bytes))
-            .Concat(new[] { (ManifestFile, ManifestWhat), (ManifestHashFile, ManifestHashWhat) }
-                .Select(f => new CheckpointEntry(f.Item2, f.Item1, new FileInfo(Path.Combine(checkpoint, f.Item1)).Length)))
+        return manifest.Files
+            .Concat(new[] { (ManifestFile, ManifestWhat), (ManifestHashFile, ManifestHashWhat) }.Select(f =>
+            {
+                var path = Path.Combine(checkpoint, f.Item1);
+                return new CheckpointFile(f.Item1, f.Item2, new FileInfo(path).Length, Sha256Of(path));
+            }))
             .ToArray();
-        return new CheckpointContents(entries, $"What {Path.GetFileName(Path.TrimEndingDirectorySeparator(checkpoint))} saves");
     }
 }

@@ -1,5 +1,3 @@
-using NotebookKit.Faults;
-
 namespace NotebookKit.Checkpoints;
 
 /// <summary>
@@ -19,18 +17,6 @@ public sealed record ResumeOptions(bool OptimizerState = true, bool SchedulerPos
 {
     /// <summary>Restore everything: the run continues bit for bit as if it had never stopped.</summary>
     public static ResumeOptions Exact { get; } = new();
-
-    /// <summary>
-    /// The resume a <see cref="LoopFault"/> describes: <see cref="LoopFault.ResumeWithoutScheduler"/> leaves out the
-    /// scheduler position, <see cref="LoopFault.ResumeWithoutRngState"/> the RNG state and the data position; any other
-    /// value resumes exactly.
-    /// </summary>
-    public static ResumeOptions For(LoopFault fault) => fault switch
-    {
-        LoopFault.ResumeWithoutScheduler => new(SchedulerPosition: false),
-        LoopFault.ResumeWithoutRngState => new(RngState: false, DataPosition: false),
-        _ => Exact,
-    };
 
     /// <summary>What is left out, e.g. "without optimizer state, scheduler position"; "exact" when nothing is.</summary>
     public override string ToString()

@@ -1,3 +1,4 @@
+using NotebookKit.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,11 +14,18 @@ public sealed record Batch(Tensor Inputs, Tensor Targets) : IDisposable
     /// <summary>Target value that excludes a position from the loss, as in PyTorch's cross_entropy.</summary>
     public const long IgnoreIndex = -100;
 
-    /// <summary>Number of positions that count in the loss.</summary>
+    /// <summary>
+    /// Positions that count in the loss, when the source counted them while building the batch on the host
+    /// (<see cref="WindowSampler"/>, <see cref="SftBatcher"/>); null means <see cref="CountedTokens"/> counts on the device.
+    /// </summary>
+    public long? KnownCountedTokens { get; init; }
+
+    /// <summary>Number of positions that count in the loss: <see cref="KnownCountedTokens"/>, or counted on the device (one read).</summary>
     public long CountedTokens()
     {
+        if (KnownCountedTokens is { } known) return known;
         using var counted = Targets.ne(IgnoreIndex).sum();
-        return counted.item<long>();
+        return HostRead.Long(counted);
     }
 
     /// <summary>Frees both tensors.</summary>

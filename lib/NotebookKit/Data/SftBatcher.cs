@@ -22,7 +22,7 @@ public sealed class SftBatcher : IBatchSource
     /// <param name="seed">Seed of the example order.</param>
     /// <param name="padId">Input id written into padding positions (their targets are always masked); 0 by default.</param>
     /// <param name="invertMask">Flip every example's loss mask (<see cref="ShiftedView.WithMaskInverted"/>): the broken loop
-    /// <see cref="Faults.LoopFault.SftMaskInverted"/>, where the prompt is learned and the response masked. False by default.</param>
+    /// <c>LoopFault.SftMaskInverted</c>, where the prompt is learned and the response masked. False by default.</param>
     /// <exception cref="ArgumentException">No examples, a size is not positive, or an example is longer than the context.</exception>
     public SftBatcher(IReadOnlyList<SftExample> examples, Func<string, int[]> encode, int blockSize, int batchSize, long seed, int padId = 0, bool invertMask = false)
     {
@@ -79,6 +79,9 @@ public sealed class SftBatcher : IBatchSource
                 targets[b * T + t] = masked[t];
             }
         }
-        return new Batch(tensor(inputs, [B, T], device: device), tensor(targets, [B, T], device: device)); // (B, T) each
+        return new Batch(tensor(inputs, [B, T], device: device), tensor(targets, [B, T], device: device))  // (B, T) each
+        {
+            KnownCountedTokens = targets.LongCount(t => t != Batch.IgnoreIndex),
+        };
     }
 }

@@ -38,7 +38,7 @@ public sealed class ShiftedView
     /// <summary>
     /// The same sequence with the loss mask flipped: positions that counted are masked and masked ones count.
     /// On an SFT example that trains the prompt and hides the response, the broken loop
-    /// <see cref="Faults.LoopFault.SftMaskInverted"/>; nothing else should call it.
+    /// <c>LoopFault.SftMaskInverted</c>; nothing else should call it.
     /// </summary>
     public ShiftedView WithMaskInverted() => new([.. Inputs, Targets[^1]], Counted.Select(counted => !counted).ToArray());
 

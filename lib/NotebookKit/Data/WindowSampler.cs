@@ -3,13 +3,6 @@ using static TorchSharp.torch;
 
 namespace NotebookKit.Data;
 
-/// <summary>Everything a <see cref="WindowSampler"/> needs to continue exactly where it was.</summary>
-/// <param name="Seed">The seed the sampler was created with.</param>
-/// <param name="Rank">This replica's rank.</param>
-/// <param name="WorldSize">How many replicas share the data.</param>
-/// <param name="Drawn">How many batches have been drawn so far: the data position.</param>
-public sealed record SamplerState(long Seed, int Rank, int WorldSize, long Drawn);
-
 /// <summary>
 /// Draws batches of random windows of <c>blockSize + 1</c> tokens from a token stream; each window
 /// gives inputs (the first T tokens) and targets (the same tokens shifted left by one).
@@ -87,7 +80,10 @@ public sealed class WindowSampler : IBatchSource
             Array.Copy(_tokens, starts[b], inputs, b * T, T);
             Array.Copy(_tokens, starts[b] + 1, targets, b * T, T);
         }
-        return new Batch(tensor(inputs, [BatchSize, T], device: device), tensor(targets, [BatchSize, T], device: device));
+        return new Batch(tensor(inputs, [BatchSize, T], device: device), tensor(targets, [BatchSize, T], device: device))  // (B, T) each
+        {
+            KnownCountedTokens = (long)BatchSize * T,
+        };
     }
 
     int[] Starts(long batchIndex)

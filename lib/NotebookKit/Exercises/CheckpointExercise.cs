@@ -100,7 +100,7 @@ public static partial class CheckpointExercise
     {
         var words = NonWord().Replace(text.ToLowerInvariant(), " ").Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Where(w => w is not ("the" or "a" or "an" or "its" or "our"))
-            .Select(w => w.Length > 3 && w.EndsWith('s') && !w.EndsWith("ss") ? w[..^1] : w);
+            .Select(w => w.Length > 3 && w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal) ? w[..^1] : w);
         return string.Join(' ', words);
     }
 

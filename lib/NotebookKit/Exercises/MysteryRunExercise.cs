@@ -1,5 +1,6 @@
 using NotebookKit.Faults;
 using NotebookKit.Telemetry;
+using NotebookKit.Training;
 
 namespace NotebookKit.Exercises;
 

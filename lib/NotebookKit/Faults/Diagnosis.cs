@@ -1,3 +1,5 @@
+using NotebookKit.Training;
+
 namespace NotebookKit.Faults;
 
 /// <summary>One thing the doctor found in a timeline.</summary>

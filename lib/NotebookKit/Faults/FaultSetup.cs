@@ -15,9 +15,6 @@ public static class FaultSetup
     /// <summary>Whether the fault only shows on prompt/response data, whose microbatches differ in counted tokens.</summary>
     public static bool NeedsSftData(LoopFault fault) => fault is LoopFault.SftMaskInverted or LoopFault.MeanOfMicrobatchMeans;
 
-    /// <summary>Whether the fault happens at a resume, so the run must stop and resume halfway (see <see cref="ResumeDrill"/>).</summary>
-    public static bool NeedsResume(LoopFault fault) => fault is LoopFault.ResumeWithoutScheduler or LoopFault.ResumeWithoutRngState;
-
     /// <summary>
     /// The model and training settings for reproducing <paramref name="fault"/>, with the fault switched on.
     /// Accumulation 8 for the per-microbatch scheduler (warmup then ends 8 times early), 4 for the other

@@ -1,5 +1,6 @@
 using System.Globalization;
 using NotebookKit.Telemetry;
+using NotebookKit.Training;
 
 namespace NotebookKit.Faults;
 

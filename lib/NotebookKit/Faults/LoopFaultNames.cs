@@ -1,4 +1,5 @@
 using System.Text;
+using NotebookKit.Training;
 
 namespace NotebookKit.Faults;
 

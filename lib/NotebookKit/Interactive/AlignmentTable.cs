@@ -1,3 +1,4 @@
+using System.Globalization;
 using NotebookKit.Data;
 
 namespace NotebookKit.Interactive;
@@ -15,7 +16,7 @@ public sealed record AlignmentTable(IReadOnlyList<AlignmentRow> Rows, string Cap
     {
         var table = new HtmlTable(Caption, "t", "input (reads)", "target (predicts)", "in the loss");
         foreach (var row in Rows)
-            table.Row([row.Position.ToString(), Charts.Probabilities.Visible(row.InputToken), Charts.Probabilities.Visible(row.TargetToken),
+            table.Row([row.Position.ToString(CultureInfo.InvariantCulture), Charts.Probabilities.Visible(row.InputToken), Charts.Probabilities.Visible(row.TargetToken),
                 row.Counted ? "counted" : "masked"], row.Counted ? null : "#eeeeee");
         var counted = Rows.Count(r => r.Counted);
         return table + $"<div style=\"font-family:system-ui,sans-serif;font-size:12px;color:#555\">{counted} of {Rows.Count} positions count in the loss</div>";

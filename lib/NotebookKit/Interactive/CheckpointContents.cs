@@ -1,3 +1,5 @@
+using NotebookKit.Checkpoints;
+
 namespace NotebookKit.Interactive;
 
 /// <summary>One thing a checkpoint saves.</summary>
@@ -8,12 +10,20 @@ public sealed record CheckpointEntry(string What, string File, long Bytes);
 
 /// <summary>
 /// A checkpoint's contents as a table: what is saved, in which file, how big, and the total. Build
-/// it from any list of entries; the checkpoint code lists the files it wrote.
+/// it from any list of entries, or from a checkpoint's own file list with <see cref="Of"/>.
 /// </summary>
 /// <param name="Entries">The saved parts, in the order to show them.</param>
 /// <param name="Caption">Shown above the table.</param>
 public sealed record CheckpointContents(IReadOnlyList<CheckpointEntry> Entries, string Caption = "What this checkpoint saves")
 {
+    /// <summary>
+    /// What a checkpoint holds, file by file (<see cref="Checkpoint.Files"/>), as a table that renders inline in a notebook.
+    /// </summary>
+    /// <param name="checkpoint">A step-NNNNNNNN directory; every checksum is checked first.</param>
+    public static CheckpointContents Of(string checkpoint) =>
+        new(Checkpoint.Files(checkpoint).Select(f => new CheckpointEntry(f.What, f.File, f.Bytes)).ToArray(),
+            $"What {Path.GetFileName(Path.TrimEndingDirectorySeparator(checkpoint))} saves");
+
     /// <summary>Total bytes of every entry.</summary>
     public long TotalBytes => Entries.Sum(e => e.Bytes);
 

@@ -62,8 +62,7 @@ public sealed record Claim(string Statement)
     static void Record(string statement, Bound[] bounds)
     {
         if (Environment.GetEnvironmentVariable(LogVariable) is not { Length: > 0 } path) return;
-        var threads = TorchSharp.torch.get_num_threads();
-        var lines = bounds.Select(b => JsonSerializer.Serialize(new ClaimRecord(statement, b.Quantity, b.Value, b.Limit, b.MustExceed, b.Holds, b.Margin, threads)));
+        var lines = bounds.Select(b => JsonSerializer.Serialize(new ClaimRecord(statement, b.Quantity, b.Value, b.Limit, b.MustExceed, b.Holds, b.Margin)));
         File.AppendAllLines(path, lines);
     }
 }
@@ -76,8 +75,7 @@ public sealed record Claim(string Statement)
 /// <param name="MustExceed">True when the value had to be above the limit, false when below.</param>
 /// <param name="Holds">Whether the bound held.</param>
 /// <param name="Margin">How far from failing, as a fraction of the limit (see <see cref="Bound.Margin"/>); negative when it failed.</param>
-/// <param name="Threads">torch's intra-op thread count when the claim was made, so a sweep can see its thread setting took effect.</param>
-public sealed record ClaimRecord(string Statement, string Quantity, double Value, double Limit, bool MustExceed, bool Holds, double Margin, int Threads);
+public sealed record ClaimRecord(string Statement, string Quantity, double Value, double Limit, bool MustExceed, bool Holds, double Margin);
 
 /// <summary>
 /// One measured number of a claim and the limit it must pass: <c>Bound.Above("grad norm peak / early", 18.2, 5)</c>.

@@ -115,9 +115,9 @@ public sealed class TinyGpt : Module<Tensor, Tensor>
         using var _ = no_grad();
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith(".bias")) init.zeros_(p);
-            else if (name.StartsWith("ln_") || name.Contains(".ln_")) init.ones_(p);
-            else if (name.EndsWith("c_proj.weight")) init.normal_(p, 0, 0.02 / Math.Sqrt(2 * config.Layers));
+            if (name.EndsWith(".bias", StringComparison.Ordinal)) init.zeros_(p);
+            else if (name.StartsWith("ln_", StringComparison.Ordinal) || name.Contains(".ln_", StringComparison.Ordinal)) init.ones_(p);
+            else if (name.EndsWith("c_proj.weight", StringComparison.Ordinal)) init.normal_(p, 0, 0.02 / Math.Sqrt(2 * config.Layers));
             else init.normal_(p, 0, 0.02);
         }
     }
@@ -144,26 +144,4 @@ public sealed class TinyGpt : Module<Tensor, Tensor>
         x = ln_f.call(x);                                                          // (B, T, C)
         return F.linear(x, wte.weight!);                                           // (B, T, V)
     }
-}
-
-/// <summary>
-/// The bigram baseline: the next token depends only on the current one, through a V x V table of
-/// logits. What a model can learn with no context, the line the transformer must beat.
-/// </summary>
-public sealed class Bigram : Module<Tensor, Tensor>
-{
-    readonly Embedding table;
-
-    /// <summary>Builds a table of zeros: the first prediction is uniform, a loss of ln V.</summary>
-    public Bigram(int vocabSize) : base(nameof(Bigram))
-    {
-        if (vocabSize < 2) throw new ArgumentException($"vocabulary size {vocabSize} is too small: the data needs at least two distinct tokens");
-        table = Embedding(vocabSize, vocabSize);
-        RegisterComponents();
-        using var _ = no_grad();
-        init.zeros_(table.weight!);
-    }
-
-    /// <summary>Token ids (B, T) to next-token logits (B, T, V).</summary>
-    public override Tensor forward(Tensor idx) => table.call(idx);
 }

@@ -1,3 +1,4 @@
+using NotebookKit.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -103,7 +104,7 @@ public sealed class PrecisionPlan : IDisposable
         if (Mode != PrecisionMode.Fp16Mixed) return true;
         var grads = _master.Select(p => p.grad).OfType<Tensor>().ToArray();
         using var finite = stack(grads.Select(g => g.isfinite().all()).ToArray()).all();
-        return finite.item<bool>();
+        return HostRead.Long(finite) == 1;
     }
 
     /// <summary>Updates the loss scale after a step: halve it on overflow, double it after a run of clean steps.</summary>

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace NotebookKit.Telemetry;
 
 /// <summary>
@@ -30,6 +32,6 @@ public static class DataTrace
         foreach (var key in keys)
             for (var shift = 0; shift < 64; shift += 8)
                 hash = (hash ^ (byte)((ulong)key >> shift)) * 1099511628211UL;
-        return hash.ToString("x16");
+        return hash.ToString("x16", CultureInfo.InvariantCulture);
     }
 }

@@ -21,7 +21,8 @@ namespace NotebookKit.Telemetry;
 /// apart from the loss that was backpropagated. Equal to <paramref name="Loss"/> in a healthy loop; a ratio near the accumulation
 /// count means microbatch losses were not divided, any other gap means microbatch means were averaged. Null when not recorded.</param>
 /// <param name="ValLossRepeat">A second evaluation of the same weights right after <paramref name="ValLoss"/>. Evaluation is
-/// deterministic, so the two agree exactly; a difference means dropout was on during evaluation. Null when no evaluation ran.</param>
+/// deterministic, so the two agree exactly; a difference means dropout was on during evaluation. Null when no evaluation ran, and
+/// when the model has no dropout (then the two could not differ, so the trainer does not repeat the evaluation).</param>
 /// <param name="RankOverlap">Fraction of the step's training items (windows, examples) drawn by more than one simulated rank:
 /// 0 when every rank reads its own shard, 1 when all ranks read the same data. Null when not recorded.</param>
 /// <param name="BatchFingerprint">A 64-bit hash (16 hex digits) of the identities of every item the step trained on, in draw

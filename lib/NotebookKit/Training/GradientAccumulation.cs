@@ -1,5 +1,4 @@
 using NotebookKit.Data;
-using NotebookKit.Faults;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,9 +6,9 @@ namespace NotebookKit.Training;
 
 /// <summary>
 /// The gradient an optimizer step would see after accumulating microbatches, read out as one flat
-/// vector so two ways of computing it can be compared number by number. Uses the same loss line
-/// as <see cref="Trainer.Step"/> (<see cref="StepLoss.ForBackward"/>), so a fault switched on here
-/// changes the gradient exactly as it does in training.
+/// vector so two ways of computing it can be compared number by number. Its loss lines are
+/// <see cref="Trainer.Step"/>'s, healthy and faulty, and a test holds its gradient equal to the one the
+/// trainer's optimizer receives, so a fault switched on here changes the gradient exactly as it does in training.
 /// </summary>
 public static class GradientAccumulation
 {
@@ -54,7 +53,11 @@ public static class GradientAccumulation
         {
             using var scope = NewDisposeScope();
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
-            StepLoss.ForBackward(StepLoss.Sum(logits, batch.Targets), batch.CountedTokens(), stepTokens, microbatches.Count, ranks: 1, fault).backward();
+            var lossSum = StepLoss.Sum(logits, batch.Targets);                                                 // ()
+            var loss = lossSum / stepTokens;                                                                   // ()
+            if (fault == LoopFault.AccumulationNotDivided) loss = lossSum / batch.CountedTokens();              // fault: each microbatch's mean, undivided
+            if (fault == LoopFault.MeanOfMicrobatchMeans) loss = lossSum / batch.CountedTokens() / microbatches.Count;  // fault: a mean of microbatch means
+            loss.backward();
         }
         var grads = model.parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.detach().flatten()).ToArray();
         return cat(grads).clone();                                                                             // (P)

@@ -1,13 +1,12 @@
 using NotebookKit.Data;
-using NotebookKit.Faults;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
 namespace NotebookKit.Training;
 
 /// <summary>
-/// The loss of a step: cross-entropy summed over counted target tokens, then normalised by the
-/// target tokens of the whole optimizer step, so accumulated microbatches give exactly the
+/// The loss of a step: cross-entropy summed over counted target tokens. <see cref="Trainer.Step"/> divides each
+/// microbatch's sum by the target tokens of the whole optimizer step, so accumulated microbatches give exactly the
 /// gradient of one large batch.
 /// </summary>
 public static class StepLoss
@@ -27,24 +26,4 @@ public static class StepLoss
     public static Tensor PerPosition(Tensor logits, Tensor targets) =>
         F.cross_entropy(logits.to(ScalarType.Float32).view(-1, logits.shape[2]), targets.view(-1),
             ignore_index: Batch.IgnoreIndex, reduction: nn.Reduction.None).view(targets.shape);               // (B, T)
-
-    /// <summary>
-    /// The loss one microbatch backpropagates. Healthy: its summed loss over the target tokens of the
-    /// whole step (every microbatch of every rank), so the microbatches' gradients add up to the full
-    /// batch's mean gradient.
-    /// </summary>
-    /// <param name="lossSum">The microbatch's summed loss, from <see cref="Sum"/>.</param>
-    /// <param name="microbatchTokens">Counted target tokens in this microbatch.</param>
-    /// <param name="stepTokens">Counted target tokens in every microbatch of the step.</param>
-    /// <param name="accumulation">Microbatches per rank in the step.</param>
-    /// <param name="ranks">Simulated data-parallel ranks. All-reduce averages the ranks' gradients, so even the faulty
-    /// variants divide by the rank count: the faults are in what each rank does, not in the all-reduce.</param>
-    /// <param name="fault">The accumulation faults change this line: <see cref="LoopFault.AccumulationNotDivided"/>
-    /// backpropagates each microbatch's mean as is; <see cref="LoopFault.MeanOfMicrobatchMeans"/> divides each mean by the microbatch count.</param>
-    public static Tensor ForBackward(Tensor lossSum, long microbatchTokens, long stepTokens, int accumulation, int ranks, LoopFault fault = LoopFault.None) => fault switch
-    {
-        LoopFault.AccumulationNotDivided => lossSum / microbatchTokens / ranks,
-        LoopFault.MeanOfMicrobatchMeans => lossSum / microbatchTokens / (accumulation * ranks),
-        _ => lossSum / stepTokens,
-    };
 }

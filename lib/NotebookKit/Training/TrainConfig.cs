@@ -1,4 +1,4 @@
-using NotebookKit.Faults;
+using System.Text.Json.Serialization;
 using NotebookKit.Precision;
 
 namespace NotebookKit.Training;
@@ -26,7 +26,8 @@ namespace NotebookKit.Training;
 /// <param name="LossScaleGrowthInterval">Clean fp16 steps before the loss scale doubles. 2000, as PyTorch's GradScaler.</param>
 /// <param name="Ranks">Simulated data-parallel ranks; each draws its own microbatches from its own shard. All run in one
 /// process through one model, and their token-normalised gradients add up: exactly the all-reduced gradient of identical replicas. 1.</param>
-/// <param name="Fault">A broken loop to reproduce on purpose; <see cref="LoopFault.None"/> is the healthy loop.</param>
+/// <param name="Fault">A broken loop to reproduce on purpose; <see cref="LoopFault.None"/> is the healthy loop, and a healthy
+/// run's saved settings (a checkpoint's manifest) leave the field out.</param>
 public sealed record TrainConfig(
     int BatchSize = 12,
     int Accumulation = 1,
@@ -46,7 +47,7 @@ public sealed record TrainConfig(
     double InitialLossScale = 65536,
     int LossScaleGrowthInterval = 2000,
     int Ranks = 1,
-    LoopFault Fault = LoopFault.None)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] LoopFault Fault = LoopFault.None)
 {
     /// <summary>The schedule these settings describe.</summary>
     public LearningRate Schedule => new(LearningRate, MinLearningRate, WarmupIters, LrDecayIters ?? MaxIters);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using NotebookKit.Data;
-using NotebookKit.Faults;
 using NotebookKit.Model;
 using NotebookKit.Precision;
 using NotebookKit.Runtime;
@@ -11,30 +10,10 @@ using static TorchSharp.torch;
 
 namespace NotebookKit.Training;
 
-/// <summary>Token ids to train on and to validate on.</summary>
-/// <param name="Train">The training stream.</param>
-/// <param name="Validation">The held-out stream, never trained on.</param>
-public sealed record TokenSplit(int[] Train, int[] Validation);
-
-/// <summary>Prompt/response pairs to fine-tune on and to validate on.</summary>
-/// <param name="Train">The pairs trained on.</param>
-/// <param name="Validation">Held-out pairs; their validation loss counts response tokens only.</param>
-public sealed record SftSplit(IReadOnlyList<SftExample> Train, IReadOnlyList<SftExample> Validation)
-{
-    /// <summary>Holds out the last <paramref name="heldOut"/> of <paramref name="examples"/> (10% by default, as for text), keeping order.</summary>
-    /// <exception cref="ArgumentException">Too few pairs to leave at least one on each side.</exception>
-    public static SftSplit Of(IReadOnlyList<SftExample> examples, double heldOut = 0.1)
-    {
-        var cut = (int)Math.Round(examples.Count * (1 - heldOut));
-        if (cut < 1 || cut >= examples.Count)
-            throw new ArgumentException($"{examples.Count} SFT pairs are too few to hold out {heldOut:P0} for validation: use at least {(int)Math.Ceiling(2 / Math.Min(heldOut, 1 - heldOut))} pairs");
-        return new SftSplit(examples.Take(cut).ToArray(), examples.Skip(cut).ToArray());
-    }
-}
-
 /// <summary>
-/// Trains a <see cref="TinyGpt"/> on a token stream. <see cref="Step"/> is one optimizer step,
-/// written top to bottom in the order the operations run.
+/// Trains a <see cref="TinyGpt"/> on a token stream. <see cref="Step"/> is one optimizer step, the healthy loop
+/// written top to bottom in the order the operations run. The lines marked <c>// fault:</c> are the broken loops
+/// of <see cref="LoopFault"/>, each at the place it breaks; deleting them all leaves the healthy loop.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -70,7 +49,8 @@ public sealed class Trainer : IDisposable
     /// <param name="name">The run's name in charts and logs.</param>
     public Trainer(ModelConfig model, TrainConfig config, SftSplit data, Func<string, int[]> encode, Device? device = null, string name = "run")
         : this(model, config,
-            rank => new SftBatcher(data.Train, encode, model.BlockSize, config.BatchSize, config.Seed + rank, invertMask: config.Fault == LoopFault.SftMaskInverted),
+            rank => new SftBatcher(data.Train, encode, model.BlockSize, config.BatchSize, config.Seed + rank,
+                invertMask: config.Fault == LoopFault.SftMaskInverted),                             // fault: the prompt is learned, the response masked
             new SftBatcher(data.Validation, encode, model.BlockSize, config.BatchSize, config.Seed + 1), device, name)
     {
     }
@@ -105,9 +85,13 @@ public sealed class Trainer : IDisposable
             new AdamW.ParamGroup(_precision.MasterParameters.Where(p => p.dim() < 2), weight_decay: 0.0),
         };
         Optimizer = optim.AdamW(groups, lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2);
-        _sources = Enumerable.Range(0, config.Ranks)
-            .Select(rank => trainSource(config.Fault == LoopFault.RepeatedShards ? 0 : rank))
-            .ToArray();
+        _sources = new IBatchSource[config.Ranks];
+        for (var rank = 0; rank < config.Ranks; rank++)
+        {
+            var shard = rank;
+            if (config.Fault == LoopFault.RepeatedShards) shard = 0;                                 // fault: every rank reads rank 0's shard
+            _sources[rank] = trainSource(shard);
+        }
         _peakFlops = MatmulPeak.Gflops(_device, PrecisionPlan.ComputeType(config.Precision)) * 1e9;
         Log = new RunLog(name, config.ClipNorm > 0 ? config.ClipNorm : null, entropyFloor);
     }
@@ -156,26 +140,28 @@ public sealed class Trainer : IDisposable
     /// <summary>Optimizer updates made (skipped steps excluded).</summary>
     public int OptimizerSteps { get; internal set; }
 
-    /// <summary>Position of the learning-rate schedule: optimizer steps, or microbatches under <see cref="LoopFault.SchedulerPerMicrobatch"/>.</summary>
+    /// <summary>Position of the learning-rate schedule: the optimizer steps it has counted (0 again after a resume that did not restore it).</summary>
     public long SchedulerPosition { get; internal set; }
 
     /// <summary>Tokens processed so far (every input position of every microbatch).</summary>
     public long TokensSeen { get; internal set; }
 
     /// <summary>
-    /// One optimizer step: for every microbatch, forward, loss and scaled backward; then carry the
-    /// gradients to the masters, clip, set the learning rate, step, zero the gradients, record.
+    /// One optimizer step, in the order it runs: draw the step's microbatches; forward, loss and backward for each;
+    /// carry the gradients to the masters, unscaled; clip; set the learning rate; step; zero the gradients; record;
+    /// and every <see cref="TrainConfig.EvalEvery"/> steps, evaluate.
     /// </summary>
     public StepRecord Step()
     {
         using var scope = NewDisposeScope();
         var clock = Stopwatch.StartNew();
         var fault = Config.Fault;
+        var model = _precision.Compute;
         Model.train();
-        _precision.Compute.train();
+        model.train();
         _precision.RefreshCompute();
-        // Whatever gradient is already in .grad would be added to this step's: the previous step should have left none.
-        var staleGradNorm = GlobalNorm(_precision.Compute.parameters());
+        // For the doctor: whatever is already in .grad would be added to this step's gradient. The last step left none.
+        var staleGradNorm = GlobalNorm(model.parameters());                                                // ()
 
         // Draw the step's microbatches first, every rank's: the loss is normalised by the target tokens of the whole step.
         var keysPerRank = _sources.Select(_ => new List<long>()).ToArray();
@@ -186,23 +172,23 @@ public sealed class Trainer : IDisposable
                 keysPerRank[rank].AddRange(_sources[rank].PeekKeys());
                 microbatches.Add(_sources[rank].Next(_device));
             }
-        var stepTargets = microbatches.Sum(b => b.CountedTokens());
+        var stepTargets = microbatches.Sum(b => b.CountedTokens());                                        // counted on the host by the sources
 
-        // Forward, loss, scaled backward for each microbatch; gradients add up in .grad (the all-reduce of simulated ranks).
+        // Forward, loss and backward for each microbatch; gradients add up in .grad (the all-reduce of simulated ranks).
         var lossTotal = zeros(1, dtype: ScalarType.Float64, device: _device);
         var lossSumTotal = zeros(1, dtype: ScalarType.Float64, device: _device);
-        for (var i = 0; i < microbatches.Count; i++)
+        foreach (var batch in microbatches)
         {
-            var batch = microbatches[i];
-            var targets = fault == LoopFault.LabelsNotShifted ? batch.Inputs : batch.Targets;                  // (B, T)
-            var logits = _precision.Compute.call(batch.Inputs);                                                // (B, T, V)
+            var targets = batch.Targets;                                                                       // (B, T)
+            if (fault == LoopFault.LabelsNotShifted) targets = batch.Inputs;                                    // fault: the model learns to copy its input
+            var logits = model.call(batch.Inputs);                                                             // (B, T, V)
             var lossSum = StepLoss.Sum(logits, targets);                                                       // ()
-            var loss = StepLoss.ForBackward(lossSum, batch.CountedTokens(), stepTargets, Config.Accumulation, Config.Ranks, fault);
+            var loss = lossSum / stepTargets;                                                                  // ()
+            if (fault == LoopFault.AccumulationNotDivided) loss = lossSum / batch.CountedTokens() / Config.Ranks;  // fault: each microbatch's mean, undivided
+            if (fault == LoopFault.MeanOfMicrobatchMeans) loss = lossSum / batch.CountedTokens() / microbatches.Count;  // fault: a mean of microbatch means
             _precision.Scale(loss).backward();
             lossTotal.add_(loss.detach());
             lossSumTotal.add_(lossSum.detach());
-            // Each rank's own scheduler would advance once per its microbatch: accumulation times per step.
-            if (fault == LoopFault.SchedulerPerMicrobatch && i % _sources.Length == 0) SchedulerPosition++;
         }
 
         // Gradients to float32 masters, unscaled; an fp16 overflow makes them inf and the step is skipped.
@@ -210,59 +196,74 @@ public sealed class Trainer : IDisposable
 
         // Clip by global norm; the norm before clipping is what the timeline shows.
         var parameters = _precision.MasterParameters;
-        var gradNorm = finite ? nn.utils.clip_grad_norm_(parameters, Config.ClipNorm > 0 ? Config.ClipNorm : double.PositiveInfinity) : double.NaN;
-        if (fault == LoopFault.ZeroGradBeforeStep) ZeroGrad();
+        var gradNorm = GlobalNorm(parameters);                                                             // ()
+        if (finite && Config.ClipNorm > 0) Clip(parameters, gradNorm, Config.ClipNorm);
 
-        // Learning rate from the schedule, then the update: skipped entirely on overflow.
+        // Learning rate from the schedule.
         var lr = Config.Schedule.At(SchedulerPosition);
+        if (fault == LoopFault.SchedulerPerMicrobatch) lr = Config.Schedule.At((SchedulerPosition + 1) * Config.Accumulation);  // fault: the schedule counted every microbatch so far
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
-        var gradNormAtStep = finite ? GlobalNorm(parameters) : double.NaN;
+
+        // The update, skipped entirely on overflow.
+        if (fault == LoopFault.ZeroGradBeforeStep) ZeroGrad();                                             // fault: zero_grad before the step, which then sees no gradient
+        var gradNormAtStep = GlobalNorm(parameters);                                                       // () for the doctor
         var lossScale = _precision.LossScale;
         if (finite)
         {
             Optimizer.step();
             OptimizerSteps++;
-            if (fault != LoopFault.SchedulerPerMicrobatch) SchedulerPosition++;
+            SchedulerPosition++;
         }
         _precision.AfterStep(finite);
 
-        // Zero the gradients for the next step.
-        if (fault is not (LoopFault.GradientsNeverZeroed or LoopFault.ZeroGradBeforeStep)) ZeroGrad();
+        // zero_grad: the next step starts from clean gradients.
+        if (fault != LoopFault.GradientsNeverZeroed)                                                       // fault: the line below never runs
+            ZeroGrad();
 
-        // Record.
+        // Record: the step's numbers come to the host in one read, the only wait for the device in the step.
         StepCount++;
         var tokens = microbatches.Sum(b => b.Inputs.numel());
-        var evaluate = StepCount % Config.EvalEvery == 0 || StepCount == Config.MaxIters;
         TokensSeen += tokens;
-        var seconds = clock.Elapsed.TotalSeconds;
-        var tokensPerSecond = tokens / seconds;
+        var read = HostRead.Doubles(cat([lossTotal, lossSumTotal, Scalar(gradNorm), Scalar(gradNormAtStep), Scalar(staleGradNorm)]));
+        var (stepLoss, stepLossSum) = (read[0], read[1]);
+        var (norm, normAtStep) = finite ? (read[2], read[3]) : (double.NaN, double.NaN);
+        var skipped = !finite;
+        if (fault == LoopFault.UncountedSkips) skipped = false;                                             // fault: the timeline hides skipped steps
+        var tokensPerSecond = tokens / clock.Elapsed.TotalSeconds;
         var record = new StepRecord(
             Step: StepCount,
             Tokens: TokensSeen,
-            Loss: lossTotal.item<double>(),
-            ValLoss: evaluate ? Evaluate() : null,
+            Loss: stepLoss,
+            ValLoss: null,
             LearningRate: lr,
-            GradNorm: gradNorm,
-            Clipped: Config.ClipNorm > 0 && gradNorm > Config.ClipNorm,
+            GradNorm: norm,
+            Clipped: Config.ClipNorm > 0 && norm > Config.ClipNorm,
             TokensPerSecond: tokensPerSecond,
             Mfu: ModelConfig.FlopsPerToken * tokensPerSecond / _peakFlops,
-            Skipped: !finite && fault != LoopFault.UncountedSkips,
+            Skipped: skipped,
             OptimizerStep: OptimizerSteps,
-            GradNormAtStep: gradNormAtStep,
+            GradNormAtStep: normAtStep,
             LossScale: lossScale,
-            TokenMeanLoss: lossSumTotal.item<double>() / stepTargets,
-            ValLossRepeat: evaluate ? Evaluate() : null,
+            TokenMeanLoss: stepLossSum / stepTargets,
             RankOverlap: DataTrace.RankOverlap(keysPerRank),
             BatchFingerprint: DataTrace.Fingerprint(keysPerRank.SelectMany(keys => keys)),
-            StaleGradNorm: staleGradNorm);
+            StaleGradNorm: read[4]);
+
+        // Evaluate every EvalEvery steps and after the last, on the same held-out batches each time. With dropout, the
+        // doctor also gets a second evaluation of the same weights: in eval mode the two agree exactly.
+        if (StepCount % Config.EvalEvery == 0 || StepCount == Config.MaxIters)
+        {
+            record = record with { ValLoss = Evaluate() };
+            if (ModelConfig.Dropout > 0) record = record with { ValLossRepeat = Evaluate() };               // for the doctor
+        }
         Log.Add(record);
         return record;
     }
 
     /// <summary>
     /// Mean validation loss per counted target token over <see cref="TrainConfig.EvalIters"/> batches: eval mode (no dropout),
-    /// no gradients, the same batches every time, then back to training mode. Every evaluating step runs
-    /// it twice (<see cref="StepRecord.ValLossRepeat"/>): a healthy evaluation gives the same number both times.
+    /// no gradients, the same batches every time, then back to training mode. A model with dropout is evaluated twice by
+    /// every evaluating step (<see cref="StepRecord.ValLossRepeat"/>): a healthy evaluation gives the same number both times.
     /// </summary>
     public double Evaluate()
     {
@@ -331,8 +332,7 @@ public sealed class Trainer : IDisposable
                 for (var t = 0; t < block; t++)
                     (inputs[w * block + t], targets[w * block + t]) = (tokens[chunk[w] + t], tokens[chunk[w] + t + 1]);
             var logits = model.call(tensor(inputs, [chunk.Length, block], device: _device));                       // (W, T, V)
-            var losses = StepLoss.PerPosition(logits, tensor(targets, [chunk.Length, block], device: _device))
-                .to(ScalarType.Float64).cpu().data<double>();                                                   // (W, T)
+            var losses = HostRead.Doubles(StepLoss.PerPosition(logits, tensor(targets, [chunk.Length, block], device: _device)));  // (W, T)
             for (var w = 0; w < chunk.Length; w++)
             {
                 // Position t of the window starting at s predicts token s + t + 1.
@@ -350,7 +350,8 @@ public sealed class Trainer : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var model = _precision.Compute;
-        if (Config.Fault != LoopFault.EvalInTrainMode) model.eval();
+        model.eval();
+        if (Config.Fault == LoopFault.EvalInTrainMode) model.train();                                         // fault: dropout stays on while evaluating
         try
         {
             return SumPositions(model);
@@ -366,24 +367,21 @@ public sealed class Trainer : IDisposable
     {
         _precision.RefreshCompute();
         _validation.Restore(_validationStart);
-        var sum = new double[ModelConfig.BlockSize];
-        var count = new long[ModelConfig.BlockSize];
+        var block = ModelConfig.BlockSize;
+        var sums = zeros(block, dtype: ScalarType.Float64, device: _device);                                 // (T)
+        var counts = zeros(block, dtype: ScalarType.Float64, device: _device);                               // (T)
         for (var i = 0; i < Config.EvalIters; i++)
         {
             // A scope per batch: one scope around the loop would hold every batch's activations until the end (540 MiB for the default model).
             using var batchScope = NewDisposeScope();
             using var batch = _validation.Next(_device);
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
-            var losses = StepLoss.PerPosition(logits, batch.Targets).sum(dim: 0).to(ScalarType.Float64).cpu();  // (T)
-            var counted = batch.Targets.ne(Batch.IgnoreIndex).sum(dim: 0).cpu();                                        // (T)
-            var (l, c) = (losses.data<double>(), counted.data<long>());
-            for (var t = 0; t < l.Count; t++)
-            {
-                sum[t] += l[t];
-                count[t] += c[t];
-            }
+            var T = batch.Targets.shape[1];                                                                    // prompt/response batches can be shorter than the block
+            sums.narrow(0, 0, T).add_(StepLoss.PerPosition(logits, batch.Targets).sum(dim: 0).to(ScalarType.Float64));  // (T)
+            counts.narrow(0, 0, T).add_(batch.Targets.ne(Batch.IgnoreIndex).sum(dim: 0).to(ScalarType.Float64));       // (T)
         }
-        return (sum, count);
+        var read = HostRead.Doubles(cat([sums, counts]));                                                     // one read per evaluation
+        return (read[..block], Array.ConvertAll(read[block..], c => (long)c));
     }
 
 
@@ -402,12 +400,25 @@ public sealed class Trainer : IDisposable
     // The plan zeroes every gradient the optimizer could see (the masters' too), so the optimizer's own zero_grad would only repeat it.
     void ZeroGrad() => _precision.ZeroGrad();
 
-    static double GlobalNorm(IEnumerable<Parameter> parameters)
+    /// <summary>The norm of every gradient together, () on the device, in the gradients' type; 0 when there are none.</summary>
+    Tensor GlobalNorm(IEnumerable<Parameter> parameters)
     {
         var norms = parameters.Select(p => p.grad).OfType<Tensor>().Select(g => g.norm()).ToArray();
-        if (norms.Length == 0) return 0;
-        return stack(norms).norm().to_type(ScalarType.Float32).item<float>();
+        return norms.Length == 0 ? tensor(0f, device: _device) : stack(norms).norm();                      // ()
     }
+
+    /// <summary>
+    /// Scales every gradient by min(1, max / (norm + 1e-6)), as <c>torch.nn.utils.clip_grad_norm_</c> does, but on the
+    /// device: the norm is never read back, so clipping makes the step wait for nothing.
+    /// </summary>
+    static void Clip(IEnumerable<Parameter> parameters, Tensor norm, double max)
+    {
+        var denominator = norm + 1e-6;                                                                     // ()
+        var coefficient = full_like(denominator, max).div_(denominator).clamp_max_(1.0);                   // ()
+        foreach (var grad in parameters.Select(p => p.grad).OfType<Tensor>()) grad.mul_(coefficient);
+    }
+
+    static Tensor Scalar(Tensor value) => value.reshape(1).to(ScalarType.Float64);                       // (1)
 
     /// <summary>Frees the model copy, the optimizer state and the model.</summary>
     public void Dispose()

@@ -1,4 +1,5 @@
 using NotebookKit.Faults;
+using NotebookKit.Training;
 
 namespace NotebookKit.Cli.Tests.Commands;
 
@@ -33,7 +34,7 @@ public sealed class TrainFaultTests : IDisposable
     {
         var csv = Path.Combine(_dir, "run.csv");
         var (exit, stdout, stderr) = Nbk.Run("train", "--fault", "zero-grad-before-step", "--timeline", csv,
-            "--layers", "1", "--heads", "2", "--embd", "32", "--block", "32", "--batch", "4", "--iters", "20", "--warmup", "5", "--eval-every", "10", "--eval-iters", "2");
+            "--layers", "1", "--heads", "2", "--embd", "32", "--block", "32", "--batch", "4", "--iters", "20", "--warmup", "5", "--eval-every", "10", "--eval-iters", "2", "--threads", "1");
         Assert.True(exit == 0, stderr);
         Assert.Contains("fault: zero-grad-before-step, a broken loop on purpose", stdout);
         Assert.True(File.Exists(RunInfo.SidecarPath(csv)));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using NotebookKit.Checkpoints;
-using NotebookKit.Faults;
 using NotebookKit.Telemetry;
+using NotebookKit.Training;
 
 namespace NotebookKit.Cli.Tests.Commands;
 

@@ -3,12 +3,16 @@ using System.Text.Json;
 
 namespace NotebookKit.Notebooks.Tests.Execution;
 
-public class NbkRunTests
+public sealed class NbkRunTests : IDisposable
 {
+    readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
     [Fact]
     public void HungCellIsKilledByTheTimeoutWithExit3AndTheReportIsStillWritten()
     {
-        var notebook = Nbk.Write("#!csharp\nvar started = 1;\n#!csharp\nwhile (true) { }\n#!csharp\nstarted\n", "hung.dib");
+        var notebook = Nbk.Write(_temp, "#!csharp\nvar started = 1;\n#!csharp\nwhile (true) { }\n#!csharp\nstarted\n", "hung.dib");
         var report = Path.Combine(Path.GetDirectoryName(notebook)!, "report");
         var trx = Path.Combine(Path.GetDirectoryName(notebook)!, "results.trx");
         var clock = Stopwatch.StartNew();
@@ -25,7 +29,7 @@ public class NbkRunTests
     [Fact]
     public void ExitCodesSayPassedFailedOrBadInput()
     {
-        var folder = Path.GetDirectoryName(Nbk.Write("#!csharp\n1 + 1\n", "a-pass.dib"))!;
+        var folder = Path.GetDirectoryName(Nbk.Write(_temp, "#!csharp\n1 + 1\n", "a-pass.dib"))!;
         var report = Path.Combine(folder, "report");
         var (passExit, passOut, _) = Nbk.Cli("run", folder, "--report", report);
         Assert.Equal(0, passExit);
@@ -56,7 +60,7 @@ public class NbkRunTests
     [Fact]
     public void A_killed_run_leaves_a_readable_report_of_the_notebooks_that_finished()
     {
-        var folder = Path.GetDirectoryName(Nbk.Write("#!csharp\n1 + 1\n", "a-pass.dib"))!;
+        var folder = Path.GetDirectoryName(Nbk.Write(_temp, "#!csharp\n1 + 1\n", "a-pass.dib"))!;
         File.WriteAllText(Path.Combine(folder, "b-hang.dib"), "#!csharp\nwhile (true) { }\n");
         var report = Path.Combine(folder, "report");
         var trx = Path.Combine(folder, "results.trx");
@@ -85,7 +89,7 @@ public class NbkRunTests
     [InlineData("--trx")]
     public void An_unwritable_report_or_trx_path_is_one_line_before_any_notebook_runs(string flag)
     {
-        var notebook = Nbk.Write("#!csharp\nSystem.IO.File.WriteAllText(\"ran.txt\", \"\");\n", "a.dib");
+        var notebook = Nbk.Write(_temp, "#!csharp\nSystem.IO.File.WriteAllText(\"ran.txt\", \"\");\n", "a.dib");
         var folder = Path.GetDirectoryName(notebook)!;
         File.WriteAllText(Path.Combine(folder, "a-file"), "x");
         var blocked = Path.Combine(folder, "a-file", "out");
@@ -99,7 +103,7 @@ public class NbkRunTests
     [Fact]
     public void ParsePrintsCellsAsJson()
     {
-        var notebook = Nbk.Write("#!markdown\n\n# Hi\n\n#!cs\n\nvar x = \"<\";\n");
+        var notebook = Nbk.Write(_temp, "#!markdown\n\n# Hi\n\n#!cs\n\nvar x = \"<\";\n");
         var (exit, stdout, _) = Nbk.Cli("parse", notebook);
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(stdout);

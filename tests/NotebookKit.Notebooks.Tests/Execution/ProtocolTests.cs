@@ -4,11 +4,15 @@ using NotebookKit.Notebooks.Parsing;
 namespace NotebookKit.Notebooks.Tests.Execution;
 
 /// <summary>A notebook process that writes lines the runner cannot read: the cell fails with the line named, and the runner lives on.</summary>
-public class ProtocolTests
+public sealed class ProtocolTests : IDisposable
 {
+    readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
     /// <summary>Runs a one-cell notebook with a shell script standing in for the notebook process.</summary>
-    static Task<NotebookRun> RunWithChild(string script) =>
-        NotebookProcess.RunAsync(DibParser.Load(Nbk.Write("#!csharp\n1 + 1\n")), [], TimeSpan.FromSeconds(60), new ChildLauncher("/bin/sh", ["-c", script, "sh"]));
+    Task<NotebookRun> RunWithChild(string script) =>
+        NotebookProcess.RunAsync(DibParser.Load(Nbk.Write(_temp, "#!csharp\n1 + 1\n")), [], TimeSpan.FromSeconds(60), new ChildLauncher("/bin/sh", ["-c", script, "sh"]));
 
     static string Line(string json) => $"printf '\\036nbk:%s\\n' '{json}'; ";
 

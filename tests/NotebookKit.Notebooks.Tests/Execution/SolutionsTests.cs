@@ -3,13 +3,17 @@ using NotebookKit.Notebooks.Parsing;
 
 namespace NotebookKit.Notebooks.Tests.Execution;
 
-public class SolutionsTests
+public sealed class SolutionsTests : IDisposable
 {
+    readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
     const string Notebook = "#!csharp\n\nint answer = 0;\n\n#!csharp\n\n// exercise: answer\nanswer = 0; // TODO\n\n#!csharp\n\nanswer\n";
 
-    static string WriteWithSolutions(string solutions)
+    string WriteWithSolutions(string solutions)
     {
-        var path = Nbk.Write(Notebook, "course.dib");
+        var path = Nbk.Write(_temp, Notebook, "course.dib");
         Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(path)!, "solutions"));
         File.WriteAllText(RunPlan.SolutionsPath(path), solutions);
         return path;
@@ -42,7 +46,7 @@ public class SolutionsTests
         var unsolved = WriteWithSolutions("#!csharp\n\n// exercise: other\nanswer = 1;\n");
         var error = Assert.Throws<InvalidDataException>(() => RunPlan.Create(DibParser.Load(unsolved), [], withSolutions: true));
         Assert.Contains("no cell for '// exercise: answer'", error.Message);
-        var lonely = Nbk.Write(Notebook, "lonely.dib");
+        var lonely = Nbk.Write(_temp, Notebook, "lonely.dib");
         var missing = Assert.Throws<FileNotFoundException>(() => RunPlan.Create(DibParser.Load(lonely), [], withSolutions: true));
         Assert.Contains("has no solutions file", missing.Message);
     }
@@ -50,7 +54,7 @@ public class SolutionsTests
     [Fact]
     public void A_notebook_without_exercises_runs_unchanged_without_a_solutions_file()
     {
-        var path = Nbk.Write("#!csharp\n\nint answer = 42;\n\n#!csharp\n\nanswer\n", "plain.dib");
+        var path = Nbk.Write(_temp, "#!csharp\n\nint answer = 42;\n\n#!csharp\n\nanswer\n", "plain.dib");
         var notebook = DibParser.Load(path);
         Assert.False(File.Exists(RunPlan.SolutionsPath(path)));
         Assert.Equal(notebook.Cells, RunPlan.Create(notebook, [], withSolutions: true));

@@ -5,8 +5,12 @@ using NotebookKit.Notebooks.Tests.Execution;
 
 namespace NotebookKit.Notebooks.Tests.Parsing;
 
-public class JupyterTwinTests
+public sealed class JupyterTwinTests : IDisposable
 {
+    readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
     [Fact]
     public void EveryCourseNotebookHasAnUpToDateTwinWithoutOutputs()
     {
@@ -35,7 +39,7 @@ public class JupyterTwinTests
     [Fact]
     public void NbkIpynbWritesChecksAndMergesSolutions()
     {
-        var path = Nbk.Write("#!csharp\n\nint answer = 0;\n\n#!csharp\n\n// exercise: answer\nanswer = 0;\n", "course.dib");
+        var path = Nbk.Write(_temp, "#!csharp\n\nint answer = 0;\n\n#!csharp\n\n// exercise: answer\nanswer = 0;\n", "course.dib");
         var folder = Path.GetDirectoryName(path)!;
         try
         {

@@ -4,8 +4,12 @@ using NotebookKit.Charts;
 namespace NotebookKit.Notebooks.Tests.Report;
 
 /// <summary>Opens the report in Debian's chromium (never a downloaded browser) with every non-file request blocked.</summary>
-public class OfflineReportBrowserTests
+public sealed class OfflineReportBrowserTests : IDisposable
 {
+    readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
     static readonly string ChartNotebook = $$"""
         #!markdown
 
@@ -14,11 +18,14 @@ public class OfflineReportBrowserTests
         #!csharp
 
         #r "nuget: Plotly.NET, 6.0.0"
-        #r "nuget: Plotly.NET.CSharp, 0.14.0"
         #r "nuget: TorchSharp, 0.107.0"
         #r "{{Path.Combine(AppContext.BaseDirectory, "NotebookKit.dll")}}"
         // NotebookKit's formatter draws any Plotly.NET chart; the report page carries plotly.js itself.
-        display(Plotly.NET.CSharp.Chart.Line<int, int, string>(x: new[] { 1, 2, 3 }, y: new[] { 3, 1, 2 }));
+        var line = new Plotly.NET.Trace2D("scatter");
+        line.SetProperty("x", new[] { 1, 2, 3 });
+        line.SetProperty("y", new[] { 3, 1, 2 });
+        line.SetProperty("mode", "lines");
+        display(Plotly.NET.GenericChart.ofTraceObject(true, line));
         display("<b id=\"injected\">not bold</b>");
         Console.WriteLine("<script>window.ran = true</script>");
         """;
@@ -26,7 +33,7 @@ public class OfflineReportBrowserTests
     [Fact]
     public async Task ChartDrawsTextIsEscapedAndNoRequestLeavesThePage()
     {
-        var notebook = Nbk.Write(ChartNotebook, "chart.dib");
+        var notebook = Nbk.Write(_temp, ChartNotebook, "chart.dib");
         var report = Path.Combine(Path.GetDirectoryName(notebook)!, "report");
         var (exit, stdout, stderr) = Nbk.Cli("run", notebook, "--report", report);
         Assert.True(exit == 0, stdout + stderr);

@@ -7,7 +7,7 @@ namespace NotebookKit.Tests.Charts;
 
 /// <summary>Real chromium draws what the HTML promises: SVG panels, axis titles, lines, and no network.</summary>
 [Collection(nameof(NotebookKit.Tests.Interactive.FormatterState))]
-public class BrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
+public sealed class BrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IDisposable
 {
     readonly string _folder = Directory.CreateTempSubdirectory("nbk-browser-").FullName;
 
@@ -24,7 +24,7 @@ public class BrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture
         var paths = await page.Locator(".scatterlayer .trace path.js-line").EvaluateAllAsync<string[]>("ps => ps.map(p => p.getAttribute('d') || '')");
         Assert.True(paths.Count(d => d.Length > 20) >= 4, $"drawn line paths: {paths.Length}");
         Assert.Equal(4, await page.Locator(".legend .traces").CountAsync() - 2); // run, val, skipped, clipped + floor and clip lines
-        Assert.DoesNotContain(requests, u => !u.StartsWith("data:"));
+        Assert.DoesNotContain(requests, u => !u.StartsWith("data:", StringComparison.Ordinal));
         Assert.Empty(errors);
     }
 
@@ -63,7 +63,7 @@ public class BrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture
             var (page, requests, errors) = await browser.OpenAsync(file);
             await page.WaitForFunctionAsync("document.querySelectorAll('.nbk-figure svg.main-svg').length >= 2");
             Assert.Equal(2, await page.Locator(".nbk-figure.js-plotly-plot").CountAsync());
-            Assert.DoesNotContain(requests, u => !u.StartsWith("data:"));
+            Assert.DoesNotContain(requests, u => !u.StartsWith("data:", StringComparison.Ordinal));
             Assert.Empty(errors);
         }
     }

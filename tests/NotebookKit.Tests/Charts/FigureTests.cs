@@ -30,7 +30,7 @@ public class FigureTests
     [Fact]
     public void Plotly_source_comes_from_the_Plotly_NET_assembly()
     {
-        var resource = typeof(Plotly.NET.GenericChart).Assembly.GetManifestResourceNames().Single(n => n.EndsWith(".min.js"));
+        var resource = typeof(Plotly.NET.GenericChart).Assembly.GetManifestResourceNames().Single(n => n.EndsWith(".min.js", StringComparison.Ordinal));
         Assert.Equal($"Plotly.NET.plotly-{PlotlyJs.Version}.min.js", resource);
         Assert.Equal("2.28.0", PlotlyJs.Version);
         Assert.StartsWith("/*", PlotlyJs.Source);

@@ -30,7 +30,7 @@ public class TimelineTests
     {
         var json = new FigureJson(Timeline.Of(RunLogFixture.Healthy()));
         Assert.All(json.Traces, t => Assert.False(t.TryGetProperty("xaxis", out var x) && x.GetString() != "x"));
-        Assert.Single(json.Layout.EnumerateObject(), p => p.Name.StartsWith("xaxis"));
+        Assert.Single(json.Layout.EnumerateObject(), p => p.Name.StartsWith("xaxis", StringComparison.Ordinal));
         Assert.Equal("step", json.Layout.GetProperty("xaxis").GetProperty("title").GetProperty("text").GetString());
         Assert.Equal("y4", json.Layout.GetProperty("xaxis").GetProperty("anchor").GetString());
         foreach (var axis in new[] { "yaxis", "yaxis2", "yaxis3", "yaxis4" })
@@ -117,8 +117,8 @@ public class TimelineTests
         }
         Assert.NotEqual(colours["correct"], colours["zero_grad before step"]);
         // Both runs clip at 1.0 and share the floor: one reference line each, not one per run.
-        Assert.Single(json.Traces, t => FigureJson.Name(t).StartsWith("clip threshold"));
-        Assert.Single(json.Traces, t => FigureJson.Name(t).StartsWith("entropy floor"));
+        Assert.Single(json.Traces, t => FigureJson.Name(t).StartsWith("clip threshold", StringComparison.Ordinal));
+        Assert.Single(json.Traces, t => FigureJson.Name(t).StartsWith("entropy floor", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public class PartialResumeTests
         Assert.NotEqual(firstBatch, NextInputs(exact));
         using (var saved = get_rng_state()) Assert.False(saved.equal(startState).all().item<bool>());
 
-        using var partial = Checkpoint.Resume(checkpoint, TinyRun.Data(), ResumeOptions.For(LoopFault.ResumeWithoutRngState), CPU);
+        using var partial = Checkpoint.Resume(checkpoint, TinyRun.Data(), ResumeDrill.OptionsFor(LoopFault.ResumeWithoutRngState), CPU);
         Assert.Equal(firstBatch, NextInputs(partial));
         using (var now = get_rng_state()) Assert.True(now.equal(startState).all().item<bool>(), "the generator should be where a fresh run starts");
         Assert.Equal(1, partial.Samplers[0].State.Drawn);
@@ -78,14 +78,24 @@ public class PartialResumeTests
     }
 
     [Fact]
-    public void A_run_configured_with_a_resume_fault_resumes_that_way_by_default()
+    public void A_plain_restore_is_exact_whatever_the_fault_and_the_drill_resumes_as_the_fault_says()
     {
         using var run = new ResumeRun();
         var checkpoint = run.FirstHalf();
-        using var trainer = new Trainer(ResumeRun.Model, run.Config with { Fault = LoopFault.ResumeWithoutScheduler }, TinyRun.Data(), CPU);
-        Checkpoint.Restore(trainer, checkpoint, TinyRun.Alphabet);
-        Assert.Equal(0, trainer.SchedulerPosition);
-        Assert.Equal(run.Config.Schedule.At(0), trainer.Step().LearningRate);
+        var config = run.Config with { Fault = LoopFault.ResumeWithoutScheduler };
+        Trainer Build() => new(ResumeRun.Model, config, TinyRun.Data(), CPU);
+        using (var plain = Build())
+        {
+            Checkpoint.Restore(plain, checkpoint, TinyRun.Alphabet);
+            Assert.Equal(ResumeRun.N, plain.SchedulerPosition);
+        }
+
+        var first = Build();
+        first.Train(ResumeRun.N);
+        using var drilled = ResumeDrill.Resume(first, Build, TinyRun.Alphabet);
+        Assert.Equal(ResumeRun.N, drilled.StepCount);
+        Assert.Equal(0, drilled.SchedulerPosition);
+        Assert.Equal(config.Schedule.At(0), drilled.Step().LearningRate);
     }
 
     [Theory]
@@ -93,5 +103,5 @@ public class PartialResumeTests
     [InlineData(LoopFault.ResumeWithoutScheduler, "without scheduler position")]
     [InlineData(LoopFault.ResumeWithoutRngState, "without RNG state, data position")]
     public void Resume_faults_name_what_they_leave_out(LoopFault fault, string expected) =>
-        Assert.Equal(expected, ResumeOptions.For(fault).ToString());
+        Assert.Equal(expected, ResumeDrill.OptionsFor(fault).ToString());
 }

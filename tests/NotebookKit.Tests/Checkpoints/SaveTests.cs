@@ -1,4 +1,5 @@
 using NotebookKit.Checkpoints;
+using NotebookKit.Interactive;
 using NotebookKit.Model;
 using NotebookKit.Tests.Training;
 
@@ -81,8 +82,9 @@ public class SaveTests
         Assert.Equal(TinyRun.Alphabet, manifest.Vocabulary);
         Assert.Equal((ResumeRun.N, ResumeRun.N, (long)ResumeRun.N), (manifest.Step, manifest.OptimizerSteps, manifest.SchedulerPosition));
         Assert.Equal(2 * ResumeRun.N, manifest.Samplers.Single().Drawn);  // accumulation 2: two batches per step
+        Assert.DoesNotContain("fault", File.ReadAllText(Path.Combine(checkpoint, Checkpoint.ManifestFile)), StringComparison.OrdinalIgnoreCase);
 
-        var table = Checkpoint.Contents(checkpoint);
+        var table = CheckpointContents.Of(checkpoint);
         var contents = table.Entries;
         Assert.Equal([Checkpoint.ModelFile, Checkpoint.OptimizerFile, Checkpoint.RngFile, Checkpoint.TelemetryFile, Checkpoint.ManifestFile, Checkpoint.ManifestHashFile],
             contents.Select(c => c.File));

@@ -2,6 +2,7 @@ using NotebookKit.Exercises;
 using NotebookKit.Faults;
 using NotebookKit.Tests.Faults;
 using NotebookKit.Tests.Training;
+using NotebookKit.Training;
 
 namespace NotebookKit.Tests.Exercises;
 

@@ -1,6 +1,7 @@
 using NotebookKit.Faults;
 using NotebookKit.Telemetry;
 using Xunit.Abstractions;
+using NotebookKit.Training;
 
 namespace NotebookKit.Tests.Faults;
 

@@ -1,4 +1,5 @@
 using NotebookKit.Faults;
+using NotebookKit.Training;
 
 namespace NotebookKit.Tests.Faults;
 

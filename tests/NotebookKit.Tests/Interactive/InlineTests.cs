@@ -43,7 +43,7 @@ public class InlineTests
         {
             Assert.Equal(HtmlFormatter.MimeType, Formatter.GetPreferredMimeTypesFor(value.GetType()).First());
             var html = value.ToDisplayString(HtmlFormatter.MimeType);
-            Assert.True(html.StartsWith("<script>") || html.StartsWith("<div") || html.StartsWith("<table"), $"{value.GetType().Name} formatted as: {html[..Math.Min(200, html.Length)]}");
+            Assert.True(html.StartsWith("<script>", StringComparison.Ordinal) || html.StartsWith("<div", StringComparison.Ordinal) || html.StartsWith("<table", StringComparison.Ordinal), $"{value.GetType().Name} formatted as: {html[..Math.Min(200, html.Length)]}");
         }
     }
 

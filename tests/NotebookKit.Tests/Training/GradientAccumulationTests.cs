@@ -1,9 +1,9 @@
 using NotebookKit.Data;
-using NotebookKit.Faults;
 using NotebookKit.Model;
 using NotebookKit.Runtime;
 using NotebookKit.Training;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -85,6 +85,34 @@ public class GradientAccumulationTests
         // The last microbatch alone, normalised by the step's 32 windows: an eighth of its own mean gradient.
         var last = GradientAccumulation.Gradient(model, [microbatches[7]]) / 8;
         Assert.True(RelativeDifference(firstSeven + last, all) < 1e-12);
+    }
+
+    [Theory]
+    [InlineData(LoopFault.None)]
+    [InlineData(LoopFault.AccumulationNotDivided)]
+    [InlineData(LoopFault.MeanOfMicrobatchMeans)]
+    public void The_trainer_s_optimizer_receives_exactly_this_gradient(LoopFault fault)
+    {
+        // Four microbatches of unequal token counts: the first has half of every target row masked.
+        var (_, batch) = Setup(ScalarType.Float32);
+        var targets = batch.Targets.clone();
+        targets[TensorIndex.Slice(0, 4), TensorIndex.Slice(0, 8)] = tensor(Batch.IgnoreIndex);
+        var microbatches = GradientAccumulation.Split(new Batch(batch.Inputs, targets), 4);
+        var config = TinyRun.Config with { Accumulation = 4, BatchSize = 8, ClipNorm = 0, Fault = fault };
+        using var trainer = new Trainer(TinyRun.Model(), config, _ => new FixedBatches(microbatches), new FixedBatches(microbatches), CPU);
+        // beta1 = 0: after one step AdamW's first moment is exactly the gradient the optimizer was handed. Set on the
+        // groups themselves: each TorchSharp ParamGroup carries its own betas.
+        foreach (var group in trainer.Optimizer.ParamGroups.Cast<AdamW.ParamGroup>()) group.Options.beta1 = 0;
+        using var copy = new TinyGpt(TinyRun.Model());
+        copy.load_state_dict(trainer.Model.state_dict());
+        var expected = GradientAccumulation.Gradient(copy, microbatches, fault);
+
+        trainer.Step();
+        var order = trainer.Optimizer.ParamGroups.Cast<AdamW.ParamGroup>().SelectMany(g => g.Parameters).ToList();
+        var states = trainer.Optimizer.state_dict().State;
+        var received = cat(trainer.Model.parameters()
+            .Select(p => ((AdamW.State)states[order.FindIndex(q => q.Handle == p.Handle)]).exp_avg.flatten()).ToArray());
+        Assert.Equal(expected.data<float>().ToArray(), received.data<float>().ToArray());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using NotebookKit.Training;
 
 namespace NotebookKit.Tests.Training;
@@ -106,5 +107,15 @@ public class TrainerTests
         Assert.Contains("heads 3 do not divide width 32", error.Message);
         error = Assert.Throws<ArgumentException>(() => new Trainer(TinyRun.Model(), TinyRun.Config with { LearningRate = -1 }, TinyRun.Data()));
         Assert.Contains("learning rate -1", error.Message);
+    }
+
+    [Fact]
+    public void Saved_settings_name_a_fault_only_when_one_is_on()
+    {
+        var healthy = JsonSerializer.Serialize(TinyRun.Config);
+        var faulty = JsonSerializer.Serialize(TinyRun.Config with { Fault = LoopFault.GradientsNeverZeroed });
+        Assert.DoesNotContain("Fault", healthy, StringComparison.Ordinal);
+        Assert.Equal(TinyRun.Config, JsonSerializer.Deserialize<TrainConfig>(healthy));
+        Assert.Equal(LoopFault.GradientsNeverZeroed, JsonSerializer.Deserialize<TrainConfig>(faulty)!.Fault);
     }
 }

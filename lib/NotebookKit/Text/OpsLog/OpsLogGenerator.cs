@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace NotebookKit.Text.OpsLog;
@@ -80,6 +81,6 @@ sealed class OpsLogGenerator(long seed)
     void Line(string message)
     {
         _minute = _minute < 0 ? _dice.Uniform(24 * 60) : (_minute + _dice.Between(1, 9)) % (24 * 60);
-        _text.Append(message).Append(" at ").Append($"{_minute / 60:D2}:{_minute % 60:D2}").Append('\n');
+        _text.Append(message).Append(" at ").Append(CultureInfo.InvariantCulture, $"{_minute / 60:D2}:{_minute % 60:D2}").Append('\n');
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace NotebookKit.Tests.Text.OpsLog;
@@ -103,7 +104,7 @@ static class GrammarScorer
             }
 
             // The time: uniform over the day for the first line, then 1 to 9 minutes after the previous one.
-            var minute = int.Parse(timed.Groups["hh"].Value) * 60 + int.Parse(timed.Groups["mm"].Value);
+            var minute = int.Parse(timed.Groups["hh"].Value, CultureInfo.InvariantCulture) * 60 + int.Parse(timed.Groups["mm"].Value, CultureInfo.InvariantCulture);
             var timeAt = lineStart + timed.Groups["hh"].Index;
             if (previousMinute < 0) nats += Math.Log(24 * 60);
             else

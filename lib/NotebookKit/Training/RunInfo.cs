@@ -1,9 +1,8 @@
 using System.Text.Json;
 using NotebookKit.Model;
 using NotebookKit.Precision;
-using NotebookKit.Training;
 
-namespace NotebookKit.Faults;
+namespace NotebookKit.Training;
 
 /// <summary>
 /// What a run was configured to do, as far as reading its timeline needs: the doctor compares what the

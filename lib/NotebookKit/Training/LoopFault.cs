@@ -1,9 +1,11 @@
-namespace NotebookKit.Faults;
+namespace NotebookKit.Training;
 
 /// <summary>
-/// A broken training loop on purpose. Each value changes exactly one thing in
-/// <see cref="Training.Trainer.Step"/> (or in how a run is resumed or fed), the code still runs,
-/// a loss is still logged, and the run is wrong. <see cref="None"/> is the healthy loop.
+/// A broken training loop on purpose: the switch the training layer reads. Each value changes exactly one line
+/// of <see cref="Trainer.Step"/> or of the trainer's setup, marked <c>// fault:</c> where it breaks; the code still
+/// runs, a loss is still logged, and the run is wrong. <see cref="None"/> is the healthy loop. The two resume faults
+/// change no line of the trainer: they are what a restart leaves out (<c>Faults.ResumeDrill</c> carries them out).
+/// Their names, their setup, the doctor that names them and the gallery live in <c>NotebookKit.Faults</c>.
 /// </summary>
 public enum LoopFault
 {

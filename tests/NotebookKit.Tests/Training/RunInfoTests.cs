@@ -1,7 +1,8 @@
 using NotebookKit.Faults;
 using NotebookKit.Precision;
+using NotebookKit.Training;
 
-namespace NotebookKit.Tests.Faults;
+namespace NotebookKit.Tests.Training;
 
 public class RunInfoTests
 {
