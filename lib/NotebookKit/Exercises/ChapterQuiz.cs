@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace NotebookKit.Exercises;
@@ -245,8 +246,8 @@ public static class ChapterQuiz
         var text = new StringBuilder();
         for (var i = 0; i < questions.Count; i++)
         {
-            text.Append($"{i + 1}. {questions[i].Text}\n");
-            for (var c = 0; c < questions[i].Choices.Count; c++) text.Append($"   {(char)('a' + c)}) {questions[i].Choices[c]}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{i + 1}. {questions[i].Text}\n");
+            for (var c = 0; c < questions[i].Choices.Count; c++) text.Append(CultureInfo.InvariantCulture, $"   {(char)('a' + c)}) {questions[i].Choices[c]}\n");
         }
         return text.ToString().TrimEnd();
     }

@@ -175,7 +175,7 @@ public static class WriteTheStepExercise
                 Tokens: o.Step * config.TokensPerStep(shape.BlockSize),
                 Loss: o.Returned,
                 ValLoss: null,
-                LearningRate: firstStep?.LearningRate ?? o.Calls.LastOrDefault()?.LearningRate ?? double.NaN,
+                LearningRate: firstStep?.LearningRate ?? (o.Calls.Count > 0 ? o.Calls[^1].LearningRate : (double?)null) ?? double.NaN,
                 GradNorm: o.Calls.Select(c => c.GradNorm).Append(o.EndGradNorm).Max(),
                 Clipped: false,
                 TokensPerSecond: 0,
