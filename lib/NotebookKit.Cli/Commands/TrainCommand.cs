@@ -18,7 +18,7 @@ namespace NotebookKit.Cli.Commands;
 public static class TrainCommand
 {
     static readonly ModelConfig ModelDefaults = new(VocabSize: 2);
-    static readonly TrainConfig TrainDefaults = new();
+    static readonly TrainConfig TrainDefaults = TrainConfig.CommandLineRun;
 
     /// <summary>The model and training flags, shared with <c>nbk bench</c>.</summary>
     public sealed class Flags
@@ -180,7 +180,7 @@ public static class TrainCommand
 
     /// <summary>Maps the CLI spelling of a precision mode (fp32, bf16, bf16-mixed, fp16-mixed) to the enum.</summary>
     public static PrecisionMode ParsePrecision(string name) =>
-        PrecisionNames.FirstOrDefault(p => p.Name == name.ToLowerInvariant()) is { Name: not null } known
+        PrecisionNames.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is { Name: not null } known
             ? known.Mode
             : throw new ArgumentException($"precision '{name}' is not known: use auto, fp32, bf16, bf16-mixed or fp16-mixed");
 
