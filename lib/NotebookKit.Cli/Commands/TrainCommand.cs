@@ -167,10 +167,11 @@ public static class TrainCommand
         public PrecisionMode PrecisionOf(ParseResult parse) =>
             parse.GetValue(Precision) == "auto" ? AutoChoice(parse)!.Value.Mode : ParsePrecision(parse.GetValue(Precision)!);
 
-        /// <summary>What auto picks and why, when --precision is auto; else null.</summary>
+        /// <summary>What auto picks and why, when --precision is auto; else null. Loads libtorch only in a CUDA build.</summary>
         public (PrecisionMode Mode, string Reason)? AutoChoice(ParseResult parse) =>
             parse.GetValue(Precision) == "auto"
-                ? AutoPrecision.ForThisMachine(cuda: parse.GetValue(Device) == "cuda" || (parse.GetValue(Device) == "auto" && TorchSharp.torch.cuda.is_available()))
+                ? AutoPrecision.ForThisMachine(cuda: parse.GetValue(Device) == "cuda" ||
+                                                     (parse.GetValue(Device) == "auto" && Workbench.CudaBuild && TorchSharp.torch.cuda.is_available()))
                 : null;
     }
 
