@@ -102,7 +102,7 @@ public sealed record FaultCard(LoopFault Fault, string File, string Ours, string
         return $"<div class=\"nbk-fault-card\" style=\"border-left:4px solid #6a1b9a;padding:4px 10px;margin:4px 0;font-family:system-ui,sans-serif\">" +
                $"<b>{WebUtility.HtmlEncode(Fault.Name())}</b><div>the changed line in our loop, <code>{WebUtility.HtmlEncode(File)}</code>:</div>{Code(Ours)}" +
                $"<div>the same mistake in PyTorch / Hugging Face:</div>{Code(Theirs)}" +
-               $"<div>the column that exposes it: <code>{WebUtility.HtmlEncode(Column)}</code>: {WebUtility.HtmlEncode(Reads)}</div>" +
+               $"<div>the column that exposes it: <code>{WebUtility.HtmlEncode(Column)}</code> — {WebUtility.HtmlEncode(Reads)}</div>" +
                $"<div>log it in your own loop:</div>{Code(LogLine)}</div>";
     }
 
