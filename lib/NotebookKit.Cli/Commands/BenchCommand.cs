@@ -45,13 +45,16 @@ public static class BenchCommand
             var breakdown = MemoryBreakdown.For(model, config.Precision, config.BatchSize, model.BlockSize);
 
             Console.WriteLine(Workbench.Describe());
+            Console.WriteLine($"cpu: {CpuInfo.Read().Describe()}");
             Console.WriteLine(Invariant($"model: {model.Layers} layers, {model.Heads} heads, width {model.Embd}, block {model.BlockSize}, vocabulary {model.VocabSize}; {model.ParameterCount:N0} parameters, {model.FlopsPerToken / 1e6:F2} MFLOP per token"));
             Console.WriteLine(Invariant($"batch {config.BatchSize} x {model.BlockSize} = {config.TokensPerStep(model.BlockSize)} tokens per step, {config.Precision}; {settings.Windows} windows of {settings.StepsPerWindow} steps per loop after one warm-up window each"));
+            if (TrainCommand.AutoLine(flags, parse, config.Precision) is { } autoLine) Console.WriteLine(autoLine);
             Console.WriteLine(Invariant($"memory estimate: model state {breakdown.ModelStateBytes / 1048576.0:F1} MiB ({breakdown.BytesPerParameter:F0} bytes per parameter), activations {breakdown.ActivationBytes / 1048576.0:F1} MiB per microbatch"));
             var result = LoopBenchmark.Run(model, config, split, device, settings, w =>
                 Console.WriteLine(Invariant($"  {w.Loop,-7} window {w.Index}{(w.Index == 0 ? " (warm-up)" : "")}: {w.TokensPerSecond,8:F0} tokens/s, RSS {w.RssBytes / 1048576.0:F0} MiB")));
 
             Console.WriteLine(Invariant($"library: {result.LibraryTokensPerSecond:F0} tokens/s (median), MFU {result.LibraryMfu:P1}"));
+            Console.WriteLine(Invariant($"library with evaluation every {result.EvalEvery} steps ({config.EvalIters} batches, {result.EvaluationSeconds * 1000:F0} ms each): {result.LibraryTokensPerSecondWithEvaluation:F0} tokens/s"));
             Console.WriteLine(Invariant($"bare:    {result.BareTokensPerSecond:F0} tokens/s (median), MFU {result.BareMfu:P1}"));
             Console.WriteLine(Invariant($"ratio {result.Ratio:F3} (median of window pairs {result.PairedRatio:F3}); {PrecisionPlan.ComputeType(config.Precision)} matmul peak {result.PeakGflops:F1} GFLOP/s; RSS {result.RssSpan.First / 1048576.0:F0} -> {result.RssSpan.Last / 1048576.0:F0} MiB over the timed windows, peak {result.PeakRssBytes / 1048576.0:F0} MiB"));
             Console.WriteLine(result.MachineLine);

@@ -62,7 +62,7 @@ public static class TrainCommand
         /// <summary>--eval-iters</summary>
         public Option<int> EvalIters { get; } = new("--eval-iters") { Description = "validation batches per evaluation", DefaultValueFactory = _ => TrainDefaults.EvalIters };
         /// <summary>--precision</summary>
-        public Option<string> Precision { get; } = Choices(new("--precision") { Description = "number format of training", DefaultValueFactory = _ => "fp32" }, "fp32", "bf16", "bf16-mixed", "fp16-mixed");
+        public Option<string> Precision { get; } = Choices(new("--precision") { Description = "number format of training (auto: bf16-mixed on a CPU with AMX-BF16 matrix units, else fp32; it says which and why)", DefaultValueFactory = _ => "auto" }, "auto", "fp32", "bf16", "bf16-mixed", "fp16-mixed");
         /// <summary>--threads</summary>
         public Option<int> Threads { get; } = new("--threads") { Description = "torch intra-op threads (0: torch's default)", DefaultValueFactory = _ => 0 };
         /// <summary>--device</summary>
@@ -95,7 +95,7 @@ public static class TrainCommand
             LearningRate: parse.GetValue(Lr), MinLearningRate: parse.GetValue(MinLr), WarmupIters: parse.GetValue(Warmup),
             LrDecayIters: parse.GetValue(LrDecayIters), WeightDecay: parse.GetValue(WeightDecay), Beta2: parse.GetValue(Beta2),
             ClipNorm: parse.GetValue(Clip), EvalEvery: parse.GetValue(EvalEvery), EvalIters: parse.GetValue(EvalIters),
-            Seed: parse.GetValue(Seed), Precision: ParsePrecision(parse.GetValue(Precision)!), Ranks: parse.GetValue(Ranks)).Validate());
+            Seed: parse.GetValue(Seed), Precision: PrecisionOf(parse), Ranks: parse.GetValue(Ranks)).Validate());
 
         /// <summary>Applies --threads (else <paramref name="savedThreads"/>, a resumed run's) and resolves --device.</summary>
         /// <exception cref="CliError">A negative thread count, or CUDA asked for where there is none.</exception>
@@ -160,19 +160,36 @@ public static class TrainCommand
             new(Seed, p => p.GetValue(Seed), (_, t) => t.Seed, (m, t, p) => (m, t with { Seed = p.GetValue(Seed) })),
             new(EvalEvery, p => p.GetValue(EvalEvery), (_, t) => t.EvalEvery, (m, t, p) => (m, t with { EvalEvery = p.GetValue(EvalEvery) })),
             new(EvalIters, p => p.GetValue(EvalIters), (_, t) => t.EvalIters, (m, t, p) => (m, t with { EvalIters = p.GetValue(EvalIters) })),
-            new(Precision, p => ParsePrecision(p.GetValue(Precision)!), (_, t) => t.Precision, (m, t, p) => (m, t with { Precision = ParsePrecision(p.GetValue(Precision)!) })),
+            new(Precision, p => PrecisionOf(p), (_, t) => t.Precision, (m, t, p) => (m, t with { Precision = PrecisionOf(p) })),
         ];
+
+        /// <summary>The mode --precision names; auto resolves to what <see cref="AutoPrecision"/> picks for the device --device resolves to.</summary>
+        public PrecisionMode PrecisionOf(ParseResult parse) =>
+            parse.GetValue(Precision) == "auto" ? AutoChoice(parse)!.Value.Mode : ParsePrecision(parse.GetValue(Precision)!);
+
+        /// <summary>What auto picks and why, when --precision is auto; else null.</summary>
+        public (PrecisionMode Mode, string Reason)? AutoChoice(ParseResult parse) =>
+            parse.GetValue(Precision) == "auto"
+                ? AutoPrecision.ForThisMachine(cuda: parse.GetValue(Device) == "cuda" || (parse.GetValue(Device) == "auto" && TorchSharp.torch.cuda.is_available()))
+                : null;
     }
 
+    /// <summary>The CLI spelling of each precision mode.</summary>
+    static readonly (string Name, PrecisionMode Mode)[] PrecisionNames =
+        [("fp32", PrecisionMode.Fp32), ("bf16", PrecisionMode.Bf16), ("bf16-mixed", PrecisionMode.Bf16Mixed), ("fp16-mixed", PrecisionMode.Fp16Mixed)];
+
     /// <summary>Maps the CLI spelling of a precision mode (fp32, bf16, bf16-mixed, fp16-mixed) to the enum.</summary>
-    public static PrecisionMode ParsePrecision(string name) => name.ToLowerInvariant() switch
-    {
-        "fp32" => PrecisionMode.Fp32,
-        "bf16" => PrecisionMode.Bf16,
-        "bf16-mixed" => PrecisionMode.Bf16Mixed,
-        "fp16-mixed" => PrecisionMode.Fp16Mixed,
-        _ => throw new ArgumentException($"precision '{name}' is not known: use fp32, bf16, bf16-mixed or fp16-mixed"),
-    };
+    public static PrecisionMode ParsePrecision(string name) =>
+        PrecisionNames.FirstOrDefault(p => p.Name == name.ToLowerInvariant()) is { Name: not null } known
+            ? known.Mode
+            : throw new ArgumentException($"precision '{name}' is not known: use auto, fp32, bf16, bf16-mixed or fp16-mixed");
+
+    /// <summary>The CLI spelling of <paramref name="mode"/>.</summary>
+    public static string PrecisionName(PrecisionMode mode) => PrecisionNames.First(p => p.Mode == mode).Name;
+
+    /// <summary>The line saying what --precision auto picked and why; null when --precision was not auto or something else set the mode.</summary>
+    public static string? AutoLine(Flags flags, ParseResult parse, PrecisionMode trained) =>
+        flags.AutoChoice(parse) is { } auto && auto.Mode == trained ? $"precision auto: {PrecisionName(auto.Mode)}, because {auto.Reason}" : null;
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -231,6 +248,7 @@ public static class TrainCommand
             Console.WriteLine($"{Workbench.Describe()}");
             Console.WriteLine($"model: {model.Layers} layers, {model.Heads} heads, width {model.Embd}, block {model.BlockSize}, vocabulary {model.VocabSize}, {model.ParameterCount:N0} parameters, dropout {model.Dropout}");
             Console.WriteLine($"training: {config.MaxIters} steps of {config.TokensPerStep(model.BlockSize):N0} tokens (batch {config.BatchSize} x block {model.BlockSize} x accumulation {config.Accumulation} x ranks {config.Ranks}), precision {config.Precision}{(pairs is null ? "" : ", on prompt/response pairs")}");
+            if (resumedSettings is null && AutoLine(flags, parse, config.Precision) is { } autoLine) Console.WriteLine(autoLine);
             if (loopFault != LoopFault.None)
                 Console.WriteLine($"fault: {loopFault.Name()}, a broken loop on purpose{(ResumeDrill.Needed(loopFault) ? $", resumed from a checkpoint after step {config.MaxIters / 2}" : "")}");
             Trainer Build() => pairs is null

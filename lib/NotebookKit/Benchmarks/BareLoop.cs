@@ -70,8 +70,8 @@ public sealed class BareLoop : IDisposable
         _compute = (_copy ?? _model).parameters().ToArray();
         _optimizer = optim.AdamW(
             [
-                new AdamW.ParamGroup(_master.Where(p => p.dim() >= 2), weight_decay: config.WeightDecay),
-                new AdamW.ParamGroup(_master.Where(p => p.dim() < 2), weight_decay: 0.0),
+                new AdamW.ParamGroup(_master.Where(p => p.dim() >= 2), lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: config.WeightDecay),
+                new AdamW.ParamGroup(_master.Where(p => p.dim() < 2), lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: 0.0),
             ],
             lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2);
         _batches = batches;

@@ -40,19 +40,39 @@ public sealed record BenchmarkWindow(string Loop, int Index, double TokensPerSec
 /// after the windows: MFU's denominator.</param>
 /// <param name="Windows">Every window, warm-up included, in the order they ran.</param>
 /// <param name="PeakRssBytes">The process's peak resident memory: both loops, their optimizers and the runtime together.</param>
+/// <param name="TokensPerStep">Input tokens per step of both loops.</param>
+/// <param name="EvalEvery">Steps between evaluations in the configuration benchmarked (<see cref="TrainConfig.EvalEvery"/>).</param>
+/// <param name="EvaluationSeconds">Median wall time of one <see cref="Trainer.Evaluate"/> of the library's trainer
+/// (<see cref="TrainConfig.EvalIters"/> batches), measured after the windows.</param>
 public sealed record BenchmarkResult(
     PrecisionMode Precision,
     int Threads,
     double FlopsPerToken,
     double PeakGflops,
     IReadOnlyList<BenchmarkWindow> Windows,
-    long PeakRssBytes)
+    long PeakRssBytes,
+    long TokensPerStep,
+    int EvalEvery,
+    double EvaluationSeconds)
 {
     /// <summary>Median tokens/s of the library's <see cref="Trainer.Step"/> over the timed windows.</summary>
     public double LibraryTokensPerSecond => Median("library");
 
     /// <summary>Median tokens/s of the <see cref="BareLoop"/> over the timed windows.</summary>
     public double BareTokensPerSecond => Median("bare");
+
+    /// <summary>
+    /// Training tokens per second of the library loop once its evaluations are counted: what a user of <c>nbk train</c>
+    /// sees. <see cref="EvalEvery"/> steps at the median step rate, plus one evaluation.
+    /// </summary>
+    public double LibraryTokensPerSecondWithEvaluation
+    {
+        get
+        {
+            var tokens = (double)EvalEvery * TokensPerStep;
+            return tokens / (tokens / LibraryTokensPerSecond + EvaluationSeconds);
+        }
+    }
 
     /// <summary>Library over bare: 1 means the library's telemetry and structure cost nothing.</summary>
     public double Ratio => LibraryTokensPerSecond / BareTokensPerSecond;
@@ -82,7 +102,8 @@ public sealed record BenchmarkResult(
     /// <summary>One line of key=value pairs for scripts; the first five keys are fixed in name and order.</summary>
     public string MachineLine => string.Create(CultureInfo.InvariantCulture,
         $"library_tokens_per_s={LibraryTokensPerSecond:F0} bare_tokens_per_s={BareTokensPerSecond:F0} ratio={Ratio:F3} " +
-        $"library_mfu={LibraryMfu:F3} peak_gflops={PeakGflops:F1} bare_mfu={BareMfu:F3} paired_ratio={PairedRatio:F3} peak_rss_mib={PeakRssBytes / 1048576.0:F0}");
+        $"library_mfu={LibraryMfu:F3} peak_gflops={PeakGflops:F1} bare_mfu={BareMfu:F3} paired_ratio={PairedRatio:F3} peak_rss_mib={PeakRssBytes / 1048576.0:F0} " +
+        $"library_tokens_per_s_with_eval={LibraryTokensPerSecondWithEvaluation:F0}");
 
     double Median(string loop) => MedianOf(Windows.Where(w => w.Loop == loop && w.Index > 0).Select(w => w.TokensPerSecond));
 
@@ -103,7 +124,8 @@ public sealed record BenchmarkResult(
 /// library, bare, ...): a neighbour who starts a build slows both loops' windows near that moment,
 /// not one loop's whole run, and neither loop always goes first. Window 0 of each is an untimed warm-up (allocator pools, first-touch pages, the first
 /// optimizer step creating AdamW's state). Evaluation is switched off in the library loop, because
-/// the bare loop has none; everything else of <see cref="Trainer.Step"/> runs as in training.
+/// the bare loop has none; everything else of <see cref="Trainer.Step"/> runs as in training. Evaluations are timed
+/// on their own after the windows, for <see cref="BenchmarkResult.LibraryTokensPerSecondWithEvaluation"/>.
 /// </remarks>
 public static class LoopBenchmark
 {
@@ -141,9 +163,15 @@ public static class LoopBenchmark
                 progress?.Invoke(windows[^1]);
             }
         }
+        var evaluations = Enumerable.Range(0, 3).Select(_ =>
+        {
+            var clock = Stopwatch.StartNew();
+            library.Evaluate();
+            return clock.Elapsed.TotalSeconds;
+        }).Order().ToArray();
         // Measured again after the windows: a peak taken during a neighbour's burst would inflate MFU.
         peakGflops = Math.Max(peakGflops, MatmulPeak.Measure(device, PrecisionPlan.ComputeType(config.Precision)));
-        return new BenchmarkResult(config.Precision, get_num_threads(), model.FlopsPerToken, peakGflops, windows, PeakRss());
+        return new BenchmarkResult(config.Precision, get_num_threads(), model.FlopsPerToken, peakGflops, windows, PeakRss(), tokensPerStep, config.EvalEvery, evaluations[1]);
 
         BenchmarkWindow Time(string loop, int index, Action step)
         {

@@ -79,10 +79,11 @@ public sealed class Trainer : IDisposable
         Model = new TinyGpt(model).to(_device);
         _precision = new PrecisionPlan(Model, () => new TinyGpt(model).to(_device), config.Precision, config.InitialLossScale, config.LossScaleGrowthInterval);
         // Weight decay shrinks matrices (embeddings, projections) only; biases and LayerNorm gains keep their scale.
+        // Each group names its betas: a TorchSharp ParamGroup fills in 0.9 and 0.999 itself, overriding the optimizer's.
         var groups = new[]
         {
-            new AdamW.ParamGroup(_precision.MasterParameters.Where(p => p.dim() >= 2), weight_decay: config.WeightDecay),
-            new AdamW.ParamGroup(_precision.MasterParameters.Where(p => p.dim() < 2), weight_decay: 0.0),
+            new AdamW.ParamGroup(_precision.MasterParameters.Where(p => p.dim() >= 2), lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: config.WeightDecay),
+            new AdamW.ParamGroup(_precision.MasterParameters.Where(p => p.dim() < 2), lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: 0.0),
         };
         Optimizer = optim.AdamW(groups, lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2);
         _sources = new IBatchSource[config.Ranks];
@@ -161,7 +162,7 @@ public sealed class Trainer : IDisposable
         model.train();
         _precision.RefreshCompute();
         // For the doctor: whatever is already in .grad would be added to this step's gradient. The last step left none.
-        var staleGradNorm = GlobalNorm(model.parameters());                                                // ()
+        var staleGradNorm = _precision.ComputeGradients.norm();                                            // ()
 
         // Draw the step's microbatches first, every rank's: the loss is normalised by the target tokens of the whole step.
         var keysPerRank = _sources.Select(_ => new List<long>()).ToArray();
@@ -195,9 +196,9 @@ public sealed class Trainer : IDisposable
         var finite = _precision.GradientsToMaster();
 
         // Clip by global norm; the norm before clipping is what the timeline shows.
-        var parameters = _precision.MasterParameters;
-        var gradNorm = GlobalNorm(parameters);                                                             // ()
-        if (finite && Config.ClipNorm > 0) Clip(parameters, gradNorm, Config.ClipNorm);
+        var grads = _precision.MasterGradients;                                                            // every gradient, flat
+        var gradNorm = grads.norm();                                                                       // ()
+        if (finite && Config.ClipNorm > 0) Clip(grads, gradNorm, Config.ClipNorm);
 
         // Learning rate from the schedule.
         var lr = Config.Schedule.At(SchedulerPosition);
@@ -206,7 +207,7 @@ public sealed class Trainer : IDisposable
 
         // The update, skipped entirely on overflow.
         if (fault == LoopFault.ZeroGradBeforeStep) ZeroGrad();                                             // fault: zero_grad before the step, which then sees no gradient
-        var gradNormAtStep = GlobalNorm(parameters);                                                       // () for the doctor
+        var gradNormAtStep = grads.norm();                                                                 // () for the doctor
         var lossScale = _precision.LossScale;
         if (finite)
         {
@@ -400,22 +401,15 @@ public sealed class Trainer : IDisposable
     // The plan zeroes every gradient the optimizer could see (the masters' too), so the optimizer's own zero_grad would only repeat it.
     void ZeroGrad() => _precision.ZeroGrad();
 
-    /// <summary>The norm of every gradient together, () on the device, in the gradients' type; 0 when there are none.</summary>
-    Tensor GlobalNorm(IEnumerable<Parameter> parameters)
-    {
-        var norms = parameters.Select(p => p.grad).OfType<Tensor>().Select(g => g.norm()).ToArray();
-        return norms.Length == 0 ? tensor(0f, device: _device) : stack(norms).norm();                      // ()
-    }
-
     /// <summary>
-    /// Scales every gradient by min(1, max / (norm + 1e-6)), as <c>torch.nn.utils.clip_grad_norm_</c> does, but on the
+    /// Scales the gradients by min(1, max / (norm + 1e-6)), as <c>torch.nn.utils.clip_grad_norm_</c> does, but on the
     /// device: the norm is never read back, so clipping makes the step wait for nothing.
     /// </summary>
-    static void Clip(IEnumerable<Parameter> parameters, Tensor norm, double max)
+    static void Clip(Tensor grads, Tensor norm, double max)
     {
         var denominator = norm + 1e-6;                                                                     // ()
         var coefficient = full_like(denominator, max).div_(denominator).clamp_max_(1.0);                   // ()
-        foreach (var grad in parameters.Select(p => p.grad).OfType<Tensor>()) grad.mul_(coefficient);
+        grads.mul_(coefficient);
     }
 
     static Tensor Scalar(Tensor value) => value.reshape(1).to(ScalarType.Float64);                       // (1)

@@ -23,6 +23,8 @@ public class BenchCommandTests
             // The rates are printed as whole tokens/s and the ratio to 3 decimals, so they agree to rounding, not to a fixed decimal place.
             Assert.True(Math.Abs(Value(1) / Value(2) - Value(3)) < 0.002, last);
             Assert.Contains("1 threads", stdout);
+            Assert.Contains("cpu: ", stdout);
+            Assert.Contains("library with evaluation every", stdout);
         }
         finally
         {

@@ -50,6 +50,20 @@ public sealed class TrainCommandTests : IDisposable
         Assert.InRange(double.Parse(last["val_loss=".Length..], System.Globalization.CultureInfo.InvariantCulture), 0.01, 5);
         Assert.Equal(21, System.IO.File.ReadAllLines(timeline).Length);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(_dir, "tb"), "events.out.tfevents.*"));
+        // No --precision: auto picks from this CPU's features and says what and why, and the run trains in that mode.
+        var (mode, reason) = NotebookKit.Precision.AutoPrecision.ForThisMachine(cuda: false);
+        Assert.Contains($"precision auto: {TrainCommand.PrecisionName(mode)}, because {reason}", output);
+        Assert.Contains($"precision {mode}", output);
+    }
+
+    [Fact]
+    public void An_explicit_precision_is_used_as_given_without_the_auto_line()
+    {
+        var (exit, output, errors) = Train("--data", Text("log.txt", Log), "--layers", "1", "--embd", "16", "--heads", "2", "--block", "16",
+            "--batch", "4", "--iters", "4", "--warmup", "1", "--eval-iters", "1", "--precision", "bf16-mixed");
+        Assert.True(exit == 0, errors);
+        Assert.Contains("precision Bf16Mixed", output);
+        Assert.DoesNotContain("precision auto", output);
     }
 
     public static TheoryData<string, string[], string> BadInput => new()

@@ -24,7 +24,12 @@ public class LoopBenchmarkTests
                                                   / result.Windows.Single(w => w.Loop == "bare" && w.Index == i).TokensPerSecond).Order().ToArray();
         Assert.Equal(pairs[1], result.PairedRatio, 12);
         Assert.True(result.PeakRssBytes >= result.Windows.Max(w => w.RssBytes));
-        Assert.Matches(@"^library_tokens_per_s=\d+ bare_tokens_per_s=\d+ ratio=\d+\.\d{3} library_mfu=\d+\.\d{3} peak_gflops=\d+\.\d ", result.MachineLine);
+        // Evaluation only ever costs time: the figure with it lies below the one without, by one evaluation per EvalEvery steps.
+        Assert.True(result.EvaluationSeconds > 0);
+        Assert.InRange(result.LibraryTokensPerSecondWithEvaluation, 0.01 * result.LibraryTokensPerSecond, result.LibraryTokensPerSecond);
+        var longer = result with { EvalEvery = result.EvalEvery * 10 };
+        Assert.True(longer.LibraryTokensPerSecondWithEvaluation > result.LibraryTokensPerSecondWithEvaluation);
+        Assert.Matches(@"^library_tokens_per_s=\d+ bare_tokens_per_s=\d+ ratio=\d+\.\d{3} library_mfu=\d+\.\d{3} peak_gflops=\d+\.\d .* library_tokens_per_s_with_eval=\d+$", result.MachineLine);
     }
 
     [Fact]

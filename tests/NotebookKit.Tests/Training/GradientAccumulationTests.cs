@@ -98,11 +98,11 @@ public class GradientAccumulationTests
         var targets = batch.Targets.clone();
         targets[TensorIndex.Slice(0, 4), TensorIndex.Slice(0, 8)] = tensor(Batch.IgnoreIndex);
         var microbatches = GradientAccumulation.Split(new Batch(batch.Inputs, targets), 4);
-        var config = TinyRun.Config with { Accumulation = 4, BatchSize = 8, ClipNorm = 0, Fault = fault };
+        // beta1 = 0: after one step AdamW's first moment is exactly the gradient the optimizer was handed, and its
+        // second moment (1 - beta2) times its square. Both betas differ from TorchSharp's defaults, so the test also
+        // shows that the configured betas reach every parameter group.
+        var config = TinyRun.Config with { Accumulation = 4, BatchSize = 8, ClipNorm = 0, Fault = fault, Beta1 = 0, Beta2 = 0.95 };
         using var trainer = new Trainer(TinyRun.Model(), config, _ => new FixedBatches(microbatches), new FixedBatches(microbatches), CPU);
-        // beta1 = 0: after one step AdamW's first moment is exactly the gradient the optimizer was handed. Set on the
-        // groups themselves: each TorchSharp ParamGroup carries its own betas.
-        foreach (var group in trainer.Optimizer.ParamGroups.Cast<AdamW.ParamGroup>()) group.Options.beta1 = 0;
         using var copy = new TinyGpt(TinyRun.Model());
         copy.load_state_dict(trainer.Model.state_dict());
         var expected = GradientAccumulation.Gradient(copy, microbatches, fault);
@@ -110,9 +110,12 @@ public class GradientAccumulationTests
         trainer.Step();
         var order = trainer.Optimizer.ParamGroups.Cast<AdamW.ParamGroup>().SelectMany(g => g.Parameters).ToList();
         var states = trainer.Optimizer.state_dict().State;
-        var received = cat(trainer.Model.parameters()
-            .Select(p => ((AdamW.State)states[order.FindIndex(q => q.Handle == p.Handle)]).exp_avg.flatten()).ToArray());
+        AdamW.State StateOf(Tensor p) => (AdamW.State)states[order.FindIndex(q => q.Handle == p.Handle)];
+        var received = cat(trainer.Model.parameters().Select(p => StateOf(p).exp_avg.flatten()).ToArray());
         Assert.Equal(expected.data<float>().ToArray(), received.data<float>().ToArray());
+        var secondMoment = cat(trainer.Model.parameters().Select(p => StateOf(p).exp_avg_sq.flatten()).ToArray()).to(ScalarType.Float64);
+        var squared = expected.to(ScalarType.Float64).square() * 0.05;
+        Assert.True(RelativeDifference(secondMoment, squared) < 1e-6);
     }
 
     [Fact]
