@@ -107,7 +107,7 @@ public sealed class PredictTheColumnExercise
     {
         var given = (predictions ?? new Dictionary<string, string>()).Where(p => !string.IsNullOrWhiteSpace(p.Value)).ToArray();
         if (given.Length == 0)
-            return Feedback.NotAnswered(Name, $"for each fault, write the one column that exposes it, e.g. [\"zero-grad-before-step\"] = \"loss\"; the columns: {Columns()}.");
+            return Feedback.NotAnswered(Name, $"for each fault, write the one column that exposes it, as [\"zero-grad-before-step\"] = \"<column>\"; the columns: {Columns()}.");
         var notes = new List<string>();
         var right = new HashSet<LoopFault>();
         var wrong = new List<LoopFault>();
