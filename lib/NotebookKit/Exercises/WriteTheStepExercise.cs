@@ -117,7 +117,7 @@ public static class WriteTheStepExercise
                 // The update changed, in place, weights the graph of this step's forward still needed for backward.
                 return Feedback.Fail(name, $"your step calls optimizer.step() between the forward and loss.backward(): at step {k} the update changed weights " +
                     "that backward still needed, and torch refused (\"one of the variables needed for gradient computation has been modified by an inplace operation\"). " +
-                    "Before that the optimizer had stepped on the previous step's gradient, or on none. Call loss.backward() first, then optimizer.step().");
+                    "Before that the optimizer had stepped on the previous step's gradient, or at step 1 on the zeros .grad starts with. Call loss.backward() first, then optimizer.step().");
             }
             catch (Exception e)
             {

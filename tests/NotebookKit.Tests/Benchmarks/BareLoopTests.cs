@@ -12,10 +12,14 @@ public class BareLoopTests
     // Like for like: the benchmark only means something if both loops do the same training. Both get the
     // same starting weights and the same batches here, whatever either draws from the random generator.
     // The library divides a float32 sum by the step's token count, the bare loop takes cross_entropy's
-    // mean, so the losses agree to float32 rounding rather than bit for bit.
+    // mean, and the library takes the gradient norm over one flat buffer where clip_grad_norm_ combines
+    // per-tensor norms, so the losses agree to float32 rounding rather than bit for bit. In bf16-mixed a
+    // last-bit difference in a float32 master can flip the rounding of its bfloat16 copy (steps of 2^-8),
+    // and over 8 steps at this high learning rate such flips add up to about 1e-4 of the loss, hence the
+    // wider tolerance there.
     [Theory]
     [InlineData(PrecisionMode.Fp32, 1e-5)]
-    [InlineData(PrecisionMode.Bf16Mixed, 1e-5)]
+    [InlineData(PrecisionMode.Bf16Mixed, 1e-3)]
     [InlineData(PrecisionMode.Bf16, 1e-2)]
     public void Bare_loop_and_library_step_compute_the_same_losses(PrecisionMode precision, double tolerance)
     {

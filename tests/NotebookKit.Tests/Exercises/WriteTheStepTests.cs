@@ -85,7 +85,7 @@ public class WriteTheStepTests(ITestOutputHelper output)
         { "zero_grad between backward and step", ["runs zero_grad between backward and step", "zero gradient at all 5 steps", "zero-grad-before-step:"] },
         { "never zeroing", ["never clears the gradients", "gradients-never-zeroed:"] },
         { "unshifted labels", ["compares the logits with the inputs x, not the targets y"] },
-        { "step before backward", ["calls optimizer.step() between the forward and loss.backward(): at step 2"] },
+        { "step before backward", ["calls optimizer.step() between the forward and loss.backward(): at step 1"] },
         { "step first", ["calls optimizer.step() before loss.backward()", "zero gradient at all 5 steps"] },
         { "no backward", ["zero gradient at all 5 steps", "loss.backward() is missing"] },
         { "no step", ["never calls optimizer.step()", "did not move in 5 steps"] },
