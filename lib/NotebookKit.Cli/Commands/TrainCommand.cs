@@ -18,7 +18,7 @@ namespace NotebookKit.Cli.Commands;
 public static class TrainCommand
 {
     static readonly ModelConfig ModelDefaults = new(VocabSize: 2);
-    static readonly TrainConfig TrainDefaults = new();
+    static readonly TrainConfig TrainDefaults = TrainConfig.CommandLineRun;
 
     /// <summary>The model and training flags, shared with <c>nbk bench</c>.</summary>
     public sealed class Flags
@@ -167,10 +167,11 @@ public static class TrainCommand
         public PrecisionMode PrecisionOf(ParseResult parse) =>
             parse.GetValue(Precision) == "auto" ? AutoChoice(parse)!.Value.Mode : ParsePrecision(parse.GetValue(Precision)!);
 
-        /// <summary>What auto picks and why, when --precision is auto; else null.</summary>
+        /// <summary>What auto picks and why, when --precision is auto; else null. Loads libtorch only in a CUDA build.</summary>
         public (PrecisionMode Mode, string Reason)? AutoChoice(ParseResult parse) =>
             parse.GetValue(Precision) == "auto"
-                ? AutoPrecision.ForThisMachine(cuda: parse.GetValue(Device) == "cuda" || (parse.GetValue(Device) == "auto" && TorchSharp.torch.cuda.is_available()))
+                ? AutoPrecision.ForThisMachine(cuda: parse.GetValue(Device) == "cuda" ||
+                                                     (parse.GetValue(Device) == "auto" && Workbench.CudaBuild && TorchSharp.torch.cuda.is_available()))
                 : null;
     }
 
@@ -180,7 +181,7 @@ public static class TrainCommand
 
     /// <summary>Maps the CLI spelling of a precision mode (fp32, bf16, bf16-mixed, fp16-mixed) to the enum.</summary>
     public static PrecisionMode ParsePrecision(string name) =>
-        PrecisionNames.FirstOrDefault(p => p.Name == name.ToLowerInvariant()) is { Name: not null } known
+        PrecisionNames.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is { Name: not null } known
             ? known.Mode
             : throw new ArgumentException($"precision '{name}' is not known: use auto, fp32, bf16, bf16-mixed or fp16-mixed");
 

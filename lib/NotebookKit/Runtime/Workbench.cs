@@ -1,3 +1,4 @@
+using System.Reflection;
 using TorchSharp;
 
 namespace NotebookKit.Runtime;
@@ -22,6 +23,14 @@ public static class Workbench
         "cuda" => throw new ArgumentException("device 'cuda' was requested but CUDA is not available here (no GPU, or the CPU build of libtorch): use --device cpu, or build with -p:TorchBackend=cuda on a GPU host"),
         _ => throw new ArgumentException($"device '{requested}' is not known: use auto, cpu or cuda"),
     };
+
+    /// <summary>
+    /// Whether this build of NotebookKit references a CUDA build of libtorch (the package id is stamped into the
+    /// assembly at build time). A CPU build never finds a GPU, so asking costs no native load.
+    /// </summary>
+    public static bool CudaBuild =>
+        typeof(Workbench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Any(a => a.Key == "LibtorchPackage" && a.Value?.Contains("cuda", StringComparison.OrdinalIgnoreCase) == true);
 
     /// <summary>Seeds torch's CPU generator and, when present, every CUDA generator.</summary>
     public static void Seed(long seed)

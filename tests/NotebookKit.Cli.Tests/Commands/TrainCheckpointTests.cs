@@ -165,7 +165,7 @@ public sealed class TrainCheckpointTests : IDisposable
         var line = Assert.Single(changed.Err.Split('\n'), l => l.StartsWith("nbk: ", StringComparison.Ordinal));
         Assert.Contains($"--data {Path.Combine(_dir, "other.txt")} (saved {_data})", line);
         Assert.Contains("--embd 16 (saved 32)", line);
-        Assert.Contains("--lr 0.5 (saved 0.001)", line);
+        Assert.Contains("--lr 0.5 (saved 0.002)", line); // the default run's peak rate, saved with the run
         Assert.Contains("--allow-changes", line);
         var shorter = Nbk.Run("train", "--resume", dir, "--iters", "3");
         Assert.Contains("--iters 3 does not extend the run: its checkpoint is at step 4", shorter.Err);
