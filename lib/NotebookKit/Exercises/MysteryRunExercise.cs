@@ -151,7 +151,7 @@ public static class MysteryRunExercise
     /// The fault one answer names: its kebab-case name (spaces and underscores read as hyphens) or the enum's own name, compared
     /// whole and case-insensitively; null for anything else. One name at a time: no flags arithmetic, no numbers.
     /// </summary>
-    static LoopFault? Parse(string text)
+    internal static LoopFault? Parse(string text)
     {
         var kebab = text.Replace('_', '-').Replace(' ', '-');
         foreach (var fault in Enum.GetValues<LoopFault>())

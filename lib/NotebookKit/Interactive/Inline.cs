@@ -3,6 +3,7 @@ using Microsoft.DotNet.Interactive.Formatting;
 using NotebookKit.Charts;
 using NotebookKit.Data;
 using NotebookKit.Exercises;
+using NotebookKit.Faults;
 using Plotly.NET;
 using static TorchSharp.torch;
 using Figure = NotebookKit.Charts.Figure;
@@ -12,7 +13,7 @@ namespace NotebookKit.Interactive;
 /// <summary>
 /// Makes NotebookKit's values display as HTML when they are a cell's value or passed to
 /// <c>display()</c>: figures (<see cref="Figure"/> and any Plotly.NET <see cref="GenericChart"/>),
-/// alignment tables, checkpoint contents, optimizer state, exercise feedback, checked claims and tensor summaries (tensors themselves
+/// alignment tables, checkpoint contents, optimizer state, exercise feedback, fault cards, checked claims and tensor summaries (tensors themselves
 /// display as their summary). Works in the headless runner and in VS Code's Polyglot Notebooks through
 /// Microsoft.DotNet.Interactive.Formatting alone; Plotly.NET.Interactive is not needed, and if a
 /// learner loads it too, both formatters produce a working chart.
@@ -56,10 +57,11 @@ public static class Inline
             Formatter.Register(new HtmlFormatter<OptimizerStateView>((state, context) => context.Writer.Write(state.ToHtml())));
             Formatter.Register(new HtmlFormatter<TensorSummary>((summary, context) => context.Writer.Write(summary.ToHtml())));
             Formatter.Register(new HtmlFormatter<Feedback>((feedback, context) => context.Writer.Write(feedback.ToHtml())));
+            Formatter.Register(new HtmlFormatter<FaultCard>((card, context) => context.Writer.Write(card.ToHtml())));
             Formatter.Register(new HtmlFormatter<Claim>((claim, context) => context.Writer.Write(claim.ToHtml())));
             Formatter.Register(new HtmlFormatter<Tensor>((tensor, context) => context.Writer.Write(
                 tensor.IsInvalid ? "<div class=\"nbk-tensor\"><b>tensor</b> (disposed)</div>" : TensorSummary.Of(tensor).ToHtml())));
-            foreach (var type in new[] { typeof(Figure), typeof(GenericChart), typeof(AlignmentTable), typeof(CheckpointContents), typeof(OptimizerStateView), typeof(TensorSummary), typeof(Tensor) })
+            foreach (var type in new[] { typeof(Figure), typeof(GenericChart), typeof(AlignmentTable), typeof(CheckpointContents), typeof(OptimizerStateView), typeof(TensorSummary), typeof(FaultCard), typeof(Tensor) })
                 Formatter.SetPreferredMimeTypesFor(type, HtmlFormatter.MimeType);
         }
     }

@@ -44,7 +44,7 @@ public class OpsLogCorpusTests
     [Fact]
     public void Committed_files_equal_a_fresh_generation()
     {
-        var data = Path.Combine(RepositoryRoot(), "data");
+        var data = Path.Combine(Repository.Root(), "data");
         Assert.Equal(OpsLogCorpus.Train().Text, TextFile.ReadCorpus(Path.Combine(data, "train.txt")));
         Assert.Equal(OpsLogCorpus.Validation().Text, TextFile.ReadCorpus(Path.Combine(data, "validation.txt")));
         Assert.Equal(NotebookKit.Data.SftExample.ToJsonl(OpsLogCorpus.Sft()), File.ReadAllText(Path.Combine(data, "sft.jsonl")));
@@ -53,7 +53,7 @@ public class OpsLogCorpusTests
     [Fact]
     public void Entropy_floor_of_the_validation_text_is_pinned_and_reachable_in_64_characters()
     {
-        var validation = TextFile.ReadCorpus(Path.Combine(RepositoryRoot(), "data", "validation.txt"));
+        var validation = TextFile.ReadCorpus(Path.Combine(Repository.Root(), "data", "validation.txt"));
         var score = GrammarScorer.Read(validation);
         Assert.Equal(score.Nats / score.Chars, OpsLogCorpus.EntropyFloor, 1e-12);
         Assert.Equal(0.4538, OpsLogCorpus.EntropyFloor, 1e-4); // the value data/README.md states
@@ -71,12 +71,5 @@ public class OpsLogCorpusTests
             Assert.True(pair.Prompt.Length + pair.Response.Length <= 65, $"'{pair.Prompt}' + '{pair.Response}' is longer than 64 positions");
             train.Encode(pair.Prompt + pair.Response); // throws on a character the model never saw
         }
-    }
-
-    static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "NotebookKit.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException($"no NotebookKit.sln above {AppContext.BaseDirectory}");
     }
 }
