@@ -30,6 +30,7 @@ public sealed class PrecisionPlan : IDisposable
     readonly Module<Tensor, Tensor>? _copy;
     readonly Tensor _computeGrads;
     readonly Tensor _masterGrads;
+    readonly long _lastGradOffset;
 
     /// <summary>Sets up <paramref name="mode"/> for <paramref name="master"/>.</summary>
     /// <param name="master">The model; for <see cref="PrecisionMode.Bf16"/> it is converted in place.</param>
@@ -54,6 +55,7 @@ public sealed class PrecisionPlan : IDisposable
         _compute = Compute.parameters().ToArray();
         _computeGrads = FlatGradients(_compute);
         _masterGrads = _copy is null ? _computeGrads : FlatGradients(_master);
+        _lastGradOffset = _computeGrads.numel() - _compute[^1].numel(); // the same in both models: they share one shape
         RefreshCompute();
     }
 
@@ -61,14 +63,45 @@ public sealed class PrecisionPlan : IDisposable
     static Tensor FlatGradients(Parameter[] parameters)
     {
         var flat = zeros(parameters.Sum(p => p.numel()), dtype: parameters[0].dtype, device: parameters[0].device).DetachFromDisposeScope();
+        AttachGradients(parameters, flat);
+        return flat;
+    }
+
+    /// <summary>Points every parameter's .grad at its slice of <paramref name="flat"/>, keeping whatever gradient it held.</summary>
+    static void AttachGradients(Parameter[] parameters, Tensor flat)
+    {
+        using var _ = no_grad();
         long offset = 0;
         foreach (var p in parameters)
         {
             using var view = flat.narrow(0, offset, p.numel()).view(p.shape);
+            using (var held = p.grad)
+                if (held is not null) view.copy_(held);
             p.grad = view;
             offset += p.numel();
         }
-        return flat;
+    }
+
+    /// <summary>
+    /// Whether the last parameter's .grad still sits where <see cref="AttachGradients"/> put it: at its offset in the flat
+    /// buffer. A gradient allocated anew (after a zero_grad that set it to none) starts at offset 0, or is none.
+    /// </summary>
+    bool Attached(Parameter[] parameters)
+    {
+        using var last = parameters[^1].grad;
+        return last is not null && last.storage_offset() == _lastGradOffset;
+    }
+
+    /// <summary>
+    /// Puts the gradients back into the flat buffers, values kept, when something outside the plan replaced them: a
+    /// <c>model.zero_grad()</c> that set them to none, after which backward allocates fresh ones (or, for the masters in
+    /// mixed modes, none at all). Without this the norm, the clip and the carry would act on buffers the optimizer no
+    /// longer reads. One gradient per model is looked at each step; zero_grad replaces every gradient of a model at once.
+    /// </summary>
+    void KeepGradientsFlat()
+    {
+        if (!Attached(_compute)) AttachGradients(_compute, _computeGrads);
+        if (_copy is not null && !Attached(_master)) AttachGradients(_master, _masterGrads);
     }
 
     /// <summary>The number type forward and backward run in under <paramref name="mode"/>: float32, bfloat16 or float16.</summary>
@@ -124,6 +157,7 @@ public sealed class PrecisionPlan : IDisposable
     /// </summary>
     public bool GradientsToMaster()
     {
+        KeepGradientsFlat();
         if (_copy is null) return true;
         using var _ = no_grad();
         _masterGrads.copy_(_computeGrads);

@@ -26,6 +26,28 @@ public class MixedPrecisionTests
             Assert.True(Math.Abs(fp32[i] - mixed[i]) <= 0.05, $"steps {20 * i + 1}-{20 * i + 20}: fp32 {fp32[i]:F4}, bf16-mixed {mixed[i]:F4}");
     }
 
+    // The step's norm, clip and carry work on one flat gradient buffer. A learner who calls model.zero_grad() on the
+    // trainer's model (TorchSharp can set gradients to none, as PyTorch does) must not leave them working on a buffer
+    // the optimizer no longer reads: with a clip that bites, the run must stay identical to one nobody touched.
+    [Theory]
+    [InlineData(PrecisionMode.Fp32)]
+    [InlineData(PrecisionMode.Bf16Mixed)]
+    public void A_zero_grad_from_outside_leaves_the_run_unchanged(PrecisionMode mode)
+    {
+        var config = TinyRun.Config with { Precision = mode, ClipNorm = 0.2, MaxIters = 6, EvalEvery = 1000 };
+        using var untouched = new Trainer(TinyRun.Model(), config, TinyRun.Data(), CPU);
+        using var touched = new Trainer(TinyRun.Model(), config, TinyRun.Data(), CPU);
+        var expected = untouched.Train().Steps;
+        var seen = Enumerable.Range(0, 6).Select(_ =>
+        {
+            touched.Model.zero_grad(set_to_none: true);
+            return touched.Step();
+        }).ToList();
+
+        Assert.True(expected.Count(s => s.Clipped) >= 3, "the clip must bite for the comparison to mean anything");
+        Assert.Equal(expected.Select(s => (s.Loss, s.GradNorm, s.GradNormAtStep)), seen.Select(s => (s.Loss, s.GradNorm, s.GradNormAtStep)));
+    }
+
     [Fact]
     public void Fp16_overflow_skips_the_step_halves_the_scale_and_says_so()
     {
