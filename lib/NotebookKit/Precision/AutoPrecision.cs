@@ -10,7 +10,7 @@ namespace NotebookKit.Precision;
 /// bf16-mixed costs rounding (notebook 06) and a float32 master copy, so it must buy a large speed-up to be worth it.
 /// AMX-BF16 tile units (Intel Xeon from Sapphire Rapids on) run bfloat16 matrix products several times faster than
 /// float32. AVX512-BF16 alone (AMD Zen 4, Intel Cooper Lake) adds bfloat16 dot-product instructions but not the tiles:
-/// on a Zen 4 machine bf16-mixed trained the default model only 0-10% faster than fp32 (BENCHMARKS.md), less than the
+/// on a Zen 4 machine bf16-mixed trained the default model at 1.0-1.2x the speed of fp32 (BENCHMARKS.md), within the
 /// run-to-run noise, so auto keeps fp32 there. On CUDA auto keeps fp32 too: no CUDA build has been measured yet.
 /// The choice depends on the processor only, never on a timing, so two runs on one machine always train alike.
 /// </remarks>
