@@ -183,7 +183,7 @@ public static class TrainCommand
     public static PrecisionMode ParsePrecision(string name) =>
         PrecisionNames.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is { Name: not null } known
             ? known.Mode
-            : throw new ArgumentException($"precision '{name}' is not known: use auto, fp32, bf16, bf16-mixed or fp16-mixed");
+            : throw new ArgumentException($"precision '{name}' is not known: use fp32, bf16, bf16-mixed or fp16-mixed (auto is resolved before this)");
 
     /// <summary>The CLI spelling of <paramref name="mode"/>.</summary>
     public static string PrecisionName(PrecisionMode mode) => PrecisionNames.First(p => p.Mode == mode).Name;
