@@ -24,7 +24,7 @@ public sealed record Batch(Tensor Inputs, Tensor Targets) : IDisposable
     public long CountedTokens()
     {
         if (KnownCountedTokens is { } known) return known;
-        using var counted = Targets.ne(IgnoreIndex).sum();
+        using var counted = Targets.NotEqual(IgnoreIndex).sum();
         return HostRead.Long(counted);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NotebookKit.Runtime;
 using static TorchSharp.torch;
 
 namespace NotebookKit.Exercises;
@@ -42,7 +43,7 @@ public static class Bf16Exercise
     static double InBf16(float a, float b)
     {
         using var scope = NewDisposeScope();
-        var sum = tensor(a).to(ScalarType.BFloat16) + tensor(b).to(ScalarType.BFloat16);  // ()
+        var sum = tensor(a).to(ScalarType.BFloat16).Plus(tensor(b).to(ScalarType.BFloat16));  // ()
         return sum.to(ScalarType.Float64).item<double>();
     }
 

@@ -64,7 +64,7 @@ public sealed class WatchedOptimizer
     internal double GradNorm()
     {
         using var scope = NewDisposeScope();
-        var squares = _parameters.Select(p => p.grad).OfType<Tensor>().Select(g => g.detach().to(ScalarType.Float64).square().sum().item<double>());
+        var squares = _parameters.Select(p => p.grad).OfType<Tensor>().Select(g => g.detach().to(ScalarType.Float64)).Select(g => g.mul(g).sum().item<double>());
         return Math.Sqrt(squares.Sum());
     }
 }

@@ -1,3 +1,4 @@
+using NotebookKit.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -78,8 +79,8 @@ public sealed class Block : Module<Tensor, Tensor>
     /// <summary>(B, T, C) to (B, T, C).</summary>
     public override Tensor forward(Tensor x)
     {
-        x = x + attn.call(ln_1.call(x));
-        return x + mlp.call(ln_2.call(x));
+        x = x.Plus(attn.call(ln_1.call(x)));                                        // x + attn(ln(x))
+        return x.Plus(mlp.call(ln_2.call(x)));                                       // x + mlp(ln(x))
     }
 }
 
@@ -138,8 +139,9 @@ public sealed class TinyGpt : Module<Tensor, Tensor>
             if (low < 0 || high >= Config.VocabSize)
                 throw new ArgumentException($"token id {(low < 0 ? low : high)} is outside the model's vocabulary 0..{Config.VocabSize - 1}: encode the text with the tokenizer the model was built for (VocabSize = tokenizer.VocabSize)");
         }
-        using var pos = arange(T, dtype: ScalarType.Int64, device: idx.device);    // (T)
-        var x = drop.call(wte.call(idx) + wpe.call(pos));                          // (B, T, C)
+        using Scalar first = 0, end = T, stride = 1;                               // held through arange: see HeldScalars
+        using var pos = arange(first, end, stride, dtype: ScalarType.Int64, device: idx.device);  // (T)
+        var x = drop.call(wte.call(idx).Plus(wpe.call(pos)));                      // (B, T, C)
         foreach (var block in h) x = block.call(x);                                // (B, T, C)
         x = ln_f.call(x);                                                          // (B, T, C)
         return F.linear(x, wte.weight!);                                           // (B, T, V)

@@ -149,7 +149,7 @@ public sealed class PrecisionPlan : IDisposable
     }
 
     /// <summary>The loss to backpropagate: multiplied by the loss scale in fp16, so small gradients do not flush to zero.</summary>
-    public Tensor Scale(Tensor loss) => LossScale == 1.0 ? loss : loss * LossScale;
+    public Tensor Scale(Tensor loss) => LossScale == 1.0 ? loss : loss.Times(LossScale);
 
     /// <summary>
     /// Brings the compute copy's gradients to the master weights in float32 and divides out the loss
@@ -161,7 +161,11 @@ public sealed class PrecisionPlan : IDisposable
         if (_copy is null) return true;
         using var _ = no_grad();
         _masterGrads.copy_(_computeGrads);
-        if (LossScale != 1.0) _masterGrads.div_(LossScale);
+        if (LossScale != 1.0)
+        {
+            using Scalar scale = LossScale;                                                                  // held through the op: see HeldScalars
+            _masterGrads.div_(scale);
+        }
         if (Mode != PrecisionMode.Fp16Mixed) return true;
         using var finite = _masterGrads.isfinite().all();
         return HostRead.Long(finite) == 1;

@@ -1,4 +1,5 @@
 using NotebookKit.Data;
+using NotebookKit.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,9 +55,9 @@ public static class GradientAccumulation
             using var scope = NewDisposeScope();
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
             var lossSum = StepLoss.Sum(logits, batch.Targets);                                                 // ()
-            var loss = lossSum / stepTokens;                                                                   // ()
-            if (fault == LoopFault.AccumulationNotDivided) loss = lossSum / batch.CountedTokens();              // fault: each microbatch's mean, undivided
-            if (fault == LoopFault.MeanOfMicrobatchMeans) loss = lossSum / batch.CountedTokens() / microbatches.Count;  // fault: a mean of microbatch means
+            var loss = lossSum.Over(stepTokens);                                                               // ()
+            if (fault == LoopFault.AccumulationNotDivided) loss = lossSum.Over(batch.CountedTokens());          // fault: each microbatch's mean, undivided
+            if (fault == LoopFault.MeanOfMicrobatchMeans) loss = lossSum.Over(batch.CountedTokens()).Over(microbatches.Count);  // fault: a mean of microbatch means
             loss.backward();
         }
         var grads = model.parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.detach().flatten()).ToArray();

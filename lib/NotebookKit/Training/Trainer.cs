@@ -85,7 +85,7 @@ public sealed class Trainer : IDisposable
             new AdamW.ParamGroup(_precision.MasterParameters.Where(p => p.dim() >= 2), lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: config.WeightDecay),
             new AdamW.ParamGroup(_precision.MasterParameters.Where(p => p.dim() < 2), lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: 0.0),
         };
-        Optimizer = optim.AdamW(groups, lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2);
+        Optimizer = new HeldScalarAdamW(groups, config.LearningRate, config.Beta1, config.Beta2);
         _sources = new IBatchSource[config.Ranks];
         for (var rank = 0; rank < config.Ranks; rank++)
         {
@@ -184,12 +184,12 @@ public sealed class Trainer : IDisposable
             if (fault == LoopFault.LabelsNotShifted) targets = batch.Inputs;                                    // fault: the model learns to copy its input
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
             var lossSum = StepLoss.Sum(logits, targets);                                                       // ()
-            var loss = lossSum / stepTargets;                                                                  // ()
-            if (fault == LoopFault.AccumulationNotDivided) loss = lossSum / batch.CountedTokens() / Config.Ranks;  // fault: each microbatch's mean, undivided
-            if (fault == LoopFault.MeanOfMicrobatchMeans) loss = lossSum / batch.CountedTokens() / microbatches.Count;  // fault: a mean of microbatch means
+            var loss = lossSum.Over(stepTargets);                                                              // ()
+            if (fault == LoopFault.AccumulationNotDivided) loss = lossSum.Over(batch.CountedTokens()).Over(Config.Ranks);  // fault: each microbatch's mean, undivided
+            if (fault == LoopFault.MeanOfMicrobatchMeans) loss = lossSum.Over(batch.CountedTokens()).Over(microbatches.Count);  // fault: a mean of microbatch means
             _precision.Scale(loss).backward();
-            lossTotal.add_(loss.detach());
-            lossSumTotal.add_(lossSum.detach());
+            lossTotal.PlusInPlace(loss.detach());
+            lossSumTotal.PlusInPlace(lossSum.detach());
         }
 
         // Gradients to float32 masters, unscaled; an fp16 overflow makes them inf and the step is skipped.
@@ -378,8 +378,8 @@ public sealed class Trainer : IDisposable
             using var batch = _validation.Next(_device);
             var logits = model.call(batch.Inputs);                                                             // (B, T, V)
             var T = batch.Targets.shape[1];                                                                    // prompt/response batches can be shorter than the block
-            sums.narrow(0, 0, T).add_(StepLoss.PerPosition(logits, batch.Targets).sum(dim: 0).to(ScalarType.Float64));  // (T)
-            counts.narrow(0, 0, T).add_(batch.Targets.ne(Batch.IgnoreIndex).sum(dim: 0).to(ScalarType.Float64));       // (T)
+            sums.narrow(0, 0, T).PlusInPlace(StepLoss.PerPosition(logits, batch.Targets).sum(dim: 0).to(ScalarType.Float64));  // (T)
+            counts.narrow(0, 0, T).PlusInPlace(batch.Targets.NotEqual(Batch.IgnoreIndex).sum(dim: 0).to(ScalarType.Float64));       // (T)
         }
         var read = HostRead.Doubles(cat([sums, counts]));                                                     // one read per evaluation
         return (read[..block], Array.ConvertAll(read[block..], c => (long)c));
@@ -407,8 +407,9 @@ public sealed class Trainer : IDisposable
     /// </summary>
     static void Clip(Tensor grads, Tensor norm, double max)
     {
-        var denominator = norm + 1e-6;                                                                     // ()
-        var coefficient = full_like(denominator, max).div_(denominator).clamp_max_(1.0);                   // ()
+        using Scalar limit = max, most = 1.0;                                                              // held through the ops: see HeldScalars
+        var denominator = norm.Plus(1e-6);                                                                 // ()
+        var coefficient = full_like(denominator, limit).div_(denominator).clamp_max_(most);                // ()
         grads.mul_(coefficient);
     }
 
