@@ -11,7 +11,7 @@ namespace NotebookKit.Training;
 /// <remarks>
 /// The update is the one TorchSharp's <see cref="AdamW"/> makes, op for op and in the same order, so the two give
 /// identical weights; the parameter groups, the state and its saved form are TorchSharp's own. What differs: the
-/// inherited step passes seven fresh Scalars per parameter to libtorch and keeps none of them referenced, so a
+/// inherited step passes nine fresh Scalars per parameter to libtorch and keeps none of them referenced, so a
 /// garbage collection during the step can free one mid-op (see <see cref="HeldScalars"/>). Here each Scalar is made
 /// once per group, or per parameter where it depends on the parameter's step count, and held until the update is done.
 /// amsgrad and maximize are not offered: nothing in NotebookKit uses them.
