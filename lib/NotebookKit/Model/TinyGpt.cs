@@ -33,10 +33,26 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
         var q = qkv[0].view(B, T, _heads, C / _heads).transpose(1, 2);              // (B, nh, T, hs)
         var k = qkv[1].view(B, T, _heads, C / _heads).transpose(1, 2);              // (B, nh, T, hs)
         var v = qkv[2].view(B, T, _heads, C / _heads).transpose(1, 2);              // (B, nh, T, hs)
-        // TorchSharp spells PyTorch's is_causal as is_casual.
-        var y = F.scaled_dot_product_attention(q, k, v, p: training ? _dropout : 0.0, is_casual: true); // (B, nh, T, hs)
+        var y = Attend(q, k, v);                                                     // (B, nh, T, hs)
         y = y.transpose(1, 2).contiguous().view(B, T, C);                            // (B, T, C)
         return resid_dropout.call(c_proj.call(y));
+    }
+
+    /// <summary>
+    /// Causal scaled dot-product attention over (B, nh, T, hs) queries, keys and values. A bfloat16 or float16 model on
+    /// the CPU attends in float32 and hands back its own type: libtorch's CPU attention is slow in low precision
+    /// (for the default model's shapes its bfloat16 forward and backward took 4x as long as float32's, more than the
+    /// bfloat16 matrix products saved; BENCHMARKS.md), while the casts cost little. The projections around it stay in
+    /// the model's type.
+    /// </summary>
+    Tensor Attend(Tensor q, Tensor k, Tensor v)
+    {
+        var p = training ? _dropout : 0.0;
+        // TorchSharp spells PyTorch's is_causal as is_casual.
+        if (q.device_type != DeviceType.CPU || q.dtype is not (ScalarType.BFloat16 or ScalarType.Float16))
+            return F.scaled_dot_product_attention(q, k, v, p: p, is_casual: true);
+        var y = F.scaled_dot_product_attention(q.to(ScalarType.Float32), k.to(ScalarType.Float32), v.to(ScalarType.Float32), p: p, is_casual: true);
+        return y.to(q.dtype);
     }
 }
 

@@ -11,23 +11,37 @@ public class AutoPrecisionTests
     static readonly string[] Haswell = ["avx", "avx2", "fma"];
 
     [Fact]
-    public void Bfloat16_matrix_units_get_bf16_mixed_and_everything_else_fp32()
+    public void Bfloat16_matrix_instructions_get_bf16_mixed_and_everything_else_fp32()
     {
         Assert.Equal(PrecisionMode.Bf16Mixed, AutoPrecision.Choose(cuda: false, SapphireRapids).Mode);
-        Assert.Equal(PrecisionMode.Fp32, AutoPrecision.Choose(cuda: false, Zen4).Mode);
+        Assert.Equal(PrecisionMode.Bf16Mixed, AutoPrecision.Choose(cuda: false, Zen4).Mode);
         Assert.Equal(PrecisionMode.Fp32, AutoPrecision.Choose(cuda: false, Haswell).Mode);
         Assert.Equal(PrecisionMode.Fp32, AutoPrecision.Choose(cuda: false, []).Mode);
         Assert.Equal(PrecisionMode.Fp32, AutoPrecision.Choose(cuda: true, SapphireRapids).Mode);
+    }
+
+    [Theory]
+    [InlineData("AVX2", "Fp32")]
+    [InlineData("avx512_core", "Fp32")]
+    [InlineData("AVX512_CORE_VNNI", "Fp32")]
+    [InlineData("AVX512_CORE_BF16", "Bf16Mixed")]
+    [InlineData("AVX512_CORE_AMX", "Bf16Mixed")]
+    [InlineData("", "Bf16Mixed")]
+    public void A_oneDNN_limit_below_bfloat16_imitates_an_older_CPU(string isa, string expected)
+    {
+        Assert.Equal(Enum.Parse<PrecisionMode>(expected), AutoPrecision.Choose(cuda: false, SapphireRapids, isa).Mode);
+        Assert.Equal(Enum.Parse<PrecisionMode>(expected), AutoPrecision.Choose(cuda: false, Zen4, isa).Mode);
     }
 
     [Fact]
     public void Each_choice_says_why()
     {
         Assert.Contains("AMX-BF16", AutoPrecision.Choose(cuda: false, SapphireRapids).Reason);
-        Assert.Contains("AVX512-BF16 but no AMX-BF16", AutoPrecision.Choose(cuda: false, Zen4).Reason);
+        Assert.Contains("AVX512-BF16", AutoPrecision.Choose(cuda: false, Zen4).Reason);
         Assert.Contains("no bfloat16", AutoPrecision.Choose(cuda: false, Haswell).Reason);
         Assert.Contains("/proc/cpuinfo", AutoPrecision.Choose(cuda: false, []).Reason);
         Assert.Contains("CUDA", AutoPrecision.Choose(cuda: true, []).Reason);
+        Assert.Contains("ONEDNN_MAX_CPU_ISA=AVX2", AutoPrecision.Choose(cuda: false, Zen4, "AVX2").Reason);
     }
 
     [Fact]
