@@ -49,7 +49,9 @@ public sealed record MemoryBreakdown(
     /// float32 log-softmax over the vocabulary the loss keeps (V), the int64 input and target ids, and
     /// one byte per dropout mask value when dropout is on. It assumes the fused attention kernel
     /// libtorch picks on CPU without attention dropout, which keeps no T x T matrix; transient tensors
-    /// (the logits before the loss) come and go within the step and are left out.
+    /// (the logits before the loss) come and go within the step and are left out. On the CPU a 16-bit model attends in
+    /// float32 (<see cref="Model.CausalSelfAttention"/>), so there the attention's 4C values per block take 4 bytes
+    /// each, not 2; the estimate follows the usual accelerator layout, where they stay 16-bit.
     /// </remarks>
     /// <exception cref="ArgumentException">A size is not positive, or the block is longer than the model's.</exception>
     public static MemoryBreakdown For(ModelConfig model, PrecisionMode mode, int batch, int block)
