@@ -7,7 +7,7 @@ namespace NotebookKit.Precision;
 /// else, with the reason in one line.
 /// </summary>
 /// <remarks>
-/// bf16-mixed costs rounding (notebook 06) and a float32 master copy, so it must buy a large speed-up to be worth it.
+/// bf16-mixed costs rounding (notebook 07) and a float32 master copy, so it must buy a large speed-up to be worth it.
 /// AMX-BF16 tile units (Intel Xeon from Sapphire Rapids on) run bfloat16 matrix products several times faster than
 /// float32. AVX512-BF16 alone (AMD Zen 4, Intel Cooper Lake) adds bfloat16 dot-product instructions but not the tiles:
 /// on a Zen 4 machine bf16-mixed trained the default model at 1.0-1.2x the speed of fp32 (BENCHMARKS.md), within the
