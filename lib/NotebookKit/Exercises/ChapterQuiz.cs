@@ -44,7 +44,7 @@ public static class ChapterQuiz
                 ['b'] = "that is the inverted mask: training loss falls while the loss on responses stays where it started",
                 ['d'] = "SFT is the same next-token loss; only the sequences change, and the prompt positions are masked",
             },
-            "01-shifted-tokens, 'Fine-tuning: which positions count'; 08-silent-breakages-gallery, 'SftMaskInverted'"),
+            "01-shifted-tokens, 'Fine-tuning: which positions count'; 09-silent-breakages-gallery, 'SftMaskInverted'"),
         new("With 8 microbatches accumulated per update, what does the learning-rate schedule count?",
             ["optimizer steps", "microbatches (each loss.backward())", "epochs", "nothing: it runs on its own clock"],
             'a',
@@ -54,7 +54,7 @@ public static class ChapterQuiz
                 ['c'] = "a per-epoch schedule moves a few times a run; warmup and cosine decay as written here are per optimizer step",
                 ['d'] = "the schedule is a function of a counter, and that counter is the number of updates made",
             },
-            "04-gradient-accumulation, 'Trap 3: the scheduler stepped per microbatch'"),
+            "05-when-accumulation-goes-wrong, 'Trap 3: the scheduler stepped per microbatch'"),
         new("What must a checkpoint hold so that a resumed run continues exactly as if it had never stopped?",
             ["the model weights",
              "the weights and the optimizer state",
@@ -67,7 +67,7 @@ public static class ChapterQuiz
                 ['b'] = "without the scheduler position the learning rate restarts its warmup; without the RNG state and data position the batches repeat",
                 ['c'] = "the seed is where the random numbers started, not where they are: the RNG state and the data position are what continue a run",
             },
-            "07-checkpoint-and-exact-resume, '2N steps straight, or N + save + load + N' and 'Breaking the resume on purpose'"),
+            "08-checkpoint-and-exact-resume, '2N steps straight, or N + save + load + N' and 'Breaking the resume on purpose'"),
         new("The training loss spikes at step 900. What do you read first?",
             ["GPU utilisation around step 900",
              "the gradient norm, learning rate and skipped steps on the same step axis, in the steps before the spike",
@@ -80,7 +80,7 @@ public static class ChapterQuiz
                 ['c'] = "one number at the end cannot say when or why the loss jumped",
                 ['d'] = "a rerun is a guess; the timeline already holds the cause (the gradient norm rises before the loss)",
             },
-            "09-reading-the-timeline, 'Trouble: the learning rate is too high'"),
+            "10-reading-the-timeline, 'Trouble: the learning rate is too high'"),
     ];
 
     /// <summary>Six questions that check the ideas behind the mechanics.</summary>
@@ -111,7 +111,7 @@ public static class ChapterQuiz
                 ['b'] = "the gradient can be identical, but the loop around it is not: scheduler, clipping and logging must move to once per update",
                 ['c'] = "the loss is divided (by the step's target tokens), not the learning rate",
             },
-            "04-gradient-accumulation, 'Trap 3: the scheduler stepped per microbatch'"),
+            "05-when-accumulation-goes-wrong, 'Trap 3: the scheduler stepped per microbatch'"),
         new("Which graph shows exploding gradients before the run collapses?",
             ["the gradient norm, on the same step axis as the loss", "the training loss alone", "tokens per second", "the planned learning-rate schedule"],
             'a',
@@ -121,7 +121,7 @@ public static class ChapterQuiz
                 ['c'] = "throughput stays flat while the run diverges: speed says nothing about learning",
                 ['d'] = "the schedule shows the rate you asked for, not how the model responded to it",
             },
-            "09-reading-the-timeline, 'Trouble: the learning rate is too high'"),
+            "10-reading-the-timeline, 'Trouble: the learning rate is too high'"),
         new("Why must engineers understand the raw loop even when they use a Trainer?",
             ["Trainer is slower than a raw loop",
              "the library trains the model; its arguments are all one needs to know",
@@ -134,7 +134,7 @@ public static class ChapterQuiz
                 ['b'] = "that is the wrong model: the library only orchestrates the same primitive loop, and its bugs are bugs in that loop",
                 ['d'] = "Trainers support accumulation; they can still count its schedule or log its loss wrongly",
             },
-            "03-one-batch-end-to-end, 'Exercise: write the step yourself'; 08-silent-breakages-gallery"),
+            "03-one-batch-end-to-end, 'Exercise: write the step yourself'; 09-silent-breakages-gallery"),
         new("Why is the objective local even when the learned behaviour looks global?",
             ["each term of the loss is one position's next token given its prefix; broad structure is learned because it helps predict tokens",
              "the model is given a document-level label such as \"incident management\"",
@@ -157,7 +157,7 @@ public static class ChapterQuiz
                 ['c'] = "repeated batches come from a lost data position and RNG state, not from the scheduler",
                 ['d'] = "the moments were saved in this run; it is the learning rate that jumps",
             },
-            "07-checkpoint-and-exact-resume, 'Breaking the resume on purpose'"),
+            "08-checkpoint-and-exact-resume, 'Breaking the resume on purpose'"),
     ];
 
     /// <summary>The chapter's six interview questions; each has the chapter's common wrong answer among its choices.</summary>
@@ -169,7 +169,7 @@ public static class ChapterQuiz
             new Dictionary<char, string>
             {
                 ['a'] = "that names a wrapper, not the operations it runs: the common wrong answer",
-                ['b'] = "the loss must exist before backward, and zero_grad between backward and step erases the gradient (notebook 05)",
+                ['b'] = "the loss must exist before backward, and zero_grad between backward and step erases the gradient (notebook 06)",
                 ['d'] = "without backward there is no gradient, and without the reset gradients pile up",
             },
             "03-one-batch-end-to-end, sections 1 to 6 and 'Exercise: write the step yourself'"),
@@ -198,7 +198,7 @@ public static class ChapterQuiz
                 ['b'] = "synchronous accumulation has no stale gradients: all microbatches of a step use the same weights",
                 ['c'] = "it exists to need less: one microbatch's activations at a time",
             },
-            "04-gradient-accumulation, traps 1 to 5"),
+            "05-when-accumulation-goes-wrong, traps 1 to 5"),
         new("Why does next-token loss create broad capabilities instead of only autocomplete?",
             ["predicting text across diverse contexts forces the model to compress syntax, facts, procedures and structure that reduce surprise",
              "the model only memorises the next word",
@@ -224,7 +224,7 @@ public static class ChapterQuiz
                 ['b'] = "the common wrong answer: the unshifted labels have exactly the right shape",
                 ['d'] = "pretraining uses the same shift; without it the model learns to copy in any setting",
             },
-            "01-shifted-tokens, 'Preview: forgetting the shift'; 08-silent-breakages-gallery, 'LabelsNotShifted'"),
+            "01-shifted-tokens, 'Preview: forgetting the shift'; 09-silent-breakages-gallery, 'LabelsNotShifted'"),
         new("What does a training abstraction have to preserve?",
             ["any wrapper that runs is equivalent",
              "the forward/loss/backward/step/reset contract, correct masks, scheduler semantics, checkpoint state and distributed data uniqueness",
@@ -233,11 +233,11 @@ public static class ChapterQuiz
             'b',
             new Dictionary<char, string>
             {
-                ['a'] = "the common wrong answer: every broken loop in notebook 08 runs",
+                ['a'] = "the common wrong answer: every broken loop in notebook 09 runs",
                 ['c'] = "the loss can look fine while the schedule, the masks or the resumed state are wrong",
                 ['d'] = "the same hyperparameters in a loop that zeroes at the wrong moment still never learn",
             },
-            "08-silent-breakages-gallery; 10-the-loop-from-memory, 'Write the whole step from memory'"),
+            "09-silent-breakages-gallery; 11-the-loop-from-memory, 'Write the whole step from memory'"),
     ];
 
     /// <summary>The questions of a section as text: numbered, each choice lettered.</summary>

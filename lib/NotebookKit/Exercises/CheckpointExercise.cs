@@ -42,7 +42,7 @@ public static partial class CheckpointExercise
     [
         (["seed", "random seed", "rng seed", "seeds", "torch seed"],
             "a seed recreates the generator as it was at step 0, not where it stood at the checkpoint: resuming from it draws the first steps' dropout masks again, " +
-            "the resume-without-rng-state fault of notebook 07. Save the generator's state (\"RNG state\")"),
+            "the resume-without-rng-state fault of notebook 08. Save the generator's state (\"RNG state\")"),
         (["batch size", "batch", "batches", "batch number"],
             "the batch size is part of the config; it does not say where the data stream was. Save the data position (the sampler's state), or batches repeat"),
         (["metadata", "meta data", "info", "state", "everything", "misc"],

@@ -37,7 +37,7 @@ public sealed class PredictTheColumnExercise
         ],
         [LoopFault.GradientsNeverZeroed] =
         [
-            ("grad_norm", "it does climb, but a learning rate that is too high makes it climb too (notebook 09); the column that is non-zero only when .grad was not cleared is another"),
+            ("grad_norm", "it does climb, but a learning rate that is too high makes it climb too (notebook 10); the column that is non-zero only when .grad was not cleared is another"),
             ("loss", "the loss may fall for a while; it does not say the gradients piled up"),
         ],
         [LoopFault.ZeroGradBeforeStep] =

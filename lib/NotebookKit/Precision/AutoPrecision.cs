@@ -7,7 +7,7 @@ namespace NotebookKit.Precision;
 /// may use, fp32 everywhere else, with the reason in one line.
 /// </summary>
 /// <remarks>
-/// bf16-mixed costs rounding (notebook 06) and a float32 master copy, so it must buy a clear speed-up to be worth it.
+/// bf16-mixed costs rounding (notebook 07) and a float32 master copy, so it must buy a clear speed-up to be worth it.
 /// AVX512-BF16 (AMD Zen 4, Intel Cooper Lake and later) adds bfloat16 dot-product instructions, and AMX-BF16 tile
 /// units (Intel Xeon from Sapphire Rapids on) run bfloat16 matrix products several times faster than float32. On a
 /// Zen 4 machine bf16-mixed trained the default model about 1.5x as fast as fp32 once attention ran in float32 (see

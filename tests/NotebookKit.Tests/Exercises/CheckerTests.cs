@@ -50,7 +50,7 @@ public class CheckerTests
 
     [Theory]
     [InlineData("RNG state", "seed", "a seed recreates the generator as it was at step 0")]
-    [InlineData("RNG state", "random seed", "the resume-without-rng-state fault of notebook 07")]
+    [InlineData("RNG state", "random seed", "the resume-without-rng-state fault of notebook 08")]
     [InlineData("data position (sampler)", "batch size", "the batch size is part of the config")]
     [InlineData("data position (sampler)", "metadata", "too vague to restore anything from")]
     [InlineData("data position (sampler)", "training data", "the data itself stays where it is")]

@@ -80,7 +80,7 @@ public class MysteryRunExerciseTests
     [Fact]
     public void Every_candidate_shows_the_same_settings_and_the_doctor_names_it_from_the_timeline()
     {
-        // Notebook 09's mystery setup: 2 layers, width 32, 16 characters, 60 steps of 8 windows.
+        // Notebook 10's mystery setup: 2 layers, width 32, 16 characters, 60 steps of 8 windows.
         var gallery = new FaultGallery(TinyRun.Model(), FaultRuns.Base with { BatchSize = 8, MaxIters = 60 }, TorchSharp.torch.CPU);
         var runs = MysteryRun.Candidates.Select(f => (Fault: f, Run: gallery.Train(f, "mystery run", MysteryRun.Accumulation))).ToArray();
         Assert.Single(runs.Select(r => r.Run.Info).Distinct());
