@@ -299,9 +299,13 @@ public static class TrainCommand
                 {
                     // The floor assumes full context, which the first positions of a random window lack: score every character with most of a window too.
                     var stride = Math.Max(1, model.BlockSize / 4);
-                    var fullContext = trainer.EvaluateFullContext(split!.Validation, stride);
+                    var losses = trainer.FullContextLosses(split!.Validation, stride);
+                    var fullContext = losses.Average();
                     Console.WriteLine($"entropy floor {f:F4} nats/char. Validation loss with at least {model.BlockSize - stride} characters of context for every character: " +
                                       $"{fullContext:F4}, {100 * (fullContext / f - 1):F1}% above the floor. val_loss averages all {model.BlockSize} positions of random windows, the first with almost no context: {100 * (val / f - 1):F1}% above.");
+                    // Whether the run has learned to copy versions, the last and least predictable thing it learns (data/README.md).
+                    var copied = OpsLogCorpus.Validation().CopiedVersionDigits.Average(i => losses[i - 1]);
+                    Console.WriteLine($"version digits an ok, alert or failed line repeats from its deploy line: {copied:F2} nats each (a guess costs ln 10 = {Math.Log(10):F2}; copying, almost 0).");
                 }
                 Console.WriteLine($"val_loss={val.ToString("R", CultureInfo.InvariantCulture)}");
                 return 0;

@@ -284,18 +284,25 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// Mean loss per token over a whole stream, every token predicted with nearly a full window of context. Windows of
-    /// the block size start every <paramref name="stride"/> tokens and each counts only the targets no earlier window
-    /// counted, so every token past the first window sees at least block - stride tokens before it. An entropy floor
-    /// assumes full context, so this, not <see cref="Evaluate"/>, is the loss to hold against it: <see cref="Evaluate"/>
-    /// averages every position of random windows, and the first positions of a window see only a few tokens.
-    /// Eval mode and no gradients, as <see cref="Evaluate"/>.
+    /// Mean loss per token over a whole stream, every token predicted with nearly a full window of context: the mean of
+    /// <see cref="FullContextLosses"/>. An entropy floor assumes full context, so this, not <see cref="Evaluate"/>, is the
+    /// loss to hold against it: <see cref="Evaluate"/> averages every position of random windows, and the first positions
+    /// of a window see only a few tokens.
+    /// </summary>
+    /// <inheritdoc cref="FullContextLosses"/>
+    public double EvaluateFullContext(int[] tokens, int? stride = null) => FullContextLosses(tokens, stride).Average();
+
+    /// <summary>
+    /// The loss of every token of a stream after the first, in order: element i is -ln p(token i + 1). Windows of the block
+    /// size start every <paramref name="stride"/> tokens and each scores only the targets no earlier window scored, so
+    /// every token past the first window sees at least block - stride tokens before it. Eval mode and no gradients, as
+    /// <see cref="Evaluate"/>.
     /// </summary>
     /// <param name="tokens">The stream to score, e.g. the validation split; at least one window plus one token long.</param>
     /// <param name="stride">Tokens between window starts, 1 to the block size: smaller means more context and block / stride forward
     /// passes per token. Default: a quarter of the block, so every token past the first window sees at least three quarters of it.</param>
     /// <exception cref="ArgumentException">The stride is outside 1..block, or the stream is shorter than a window.</exception>
-    public double EvaluateFullContext(int[] tokens, int? stride = null)
+    public double[] FullContextLosses(int[] tokens, int? stride = null)
     {
         var block = ModelConfig.BlockSize;
         var step = stride ?? Math.Max(1, block / 4);
@@ -310,7 +317,7 @@ public sealed class Trainer : IDisposable
         model.eval();
         try
         {
-            return ScoreWindows(model, tokens, starts, block) / (tokens.Length - 1);
+            return ScoreWindows(model, tokens, starts, block);
         }
         finally
         {
@@ -318,12 +325,12 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    /// <summary>Summed loss of every stream target, each counted once, from the windows starting at <paramref name="starts"/>.</summary>
-    double ScoreWindows(nn.Module<Tensor, Tensor> model, int[] tokens, List<int> starts, int block)
+    /// <summary>The loss of every stream target, each scored once, by the first of the windows starting at <paramref name="starts"/> that reaches it.</summary>
+    double[] ScoreWindows(nn.Module<Tensor, Tensor> model, int[] tokens, List<int> starts, int block)
     {
         _precision.RefreshCompute();
-        double sum = 0;
-        var scoredUpTo = 0; // targets 1..scoredUpTo of the stream are counted
+        var scored = new double[tokens.Length - 1]; // scored[i]: the loss of token i + 1
+        var scoredUpTo = 0;                         // targets 1..scoredUpTo of the stream are scored
         foreach (var chunk in starts.Chunk(32))
         {
             using var scope = NewDisposeScope();
@@ -338,11 +345,11 @@ public sealed class Trainer : IDisposable
             {
                 // Position t of the window starting at s predicts token s + t + 1.
                 var firstNew = scoredUpTo - chunk[w];
-                for (var t = Math.Max(0, firstNew); t < block; t++) sum += losses[w * block + t];
+                for (var t = Math.Max(0, firstNew); t < block; t++) scored[chunk[w] + t] = losses[w * block + t];
                 scoredUpTo = chunk[w] + block;
             }
         }
-        return sum;
+        return scored;
     }
 
     /// <summary>Summed loss and counted target tokens per position over the validation batches.</summary>

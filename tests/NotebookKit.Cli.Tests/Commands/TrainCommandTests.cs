@@ -57,6 +57,21 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void On_the_bundled_corpus_it_reports_the_distance_from_the_floor_and_the_loss_on_copied_versions()
+    {
+        var (exit, output, errors) = Train("--layers", "1", "--embd", "16", "--heads", "2", "--block", "16",
+            "--batch", "4", "--iters", "10", "--warmup", "1", "--eval-iters", "1", "--precision", "fp32");
+        Assert.True(exit == 0, errors);
+        var lines = output.TrimEnd().Split('\n');
+        Assert.StartsWith("val_loss=", lines[^1]);
+        Assert.StartsWith("entropy floor 0.4538 nats/char. Validation loss with at least 12 characters of context for every character: ", lines[^3]);
+        // Ten steps of a tiny model copy nothing: every repeated version digit costs about a guess among the digits or worse.
+        var copied = System.Text.RegularExpressions.Regex.Match(lines[^2], @"^version digits an ok, alert or failed line repeats from its deploy line: (\d+\.\d\d) nats each \(a guess costs ln 10 = 2\.30; copying, almost 0\)\.$");
+        Assert.True(copied.Success, lines[^2]);
+        Assert.InRange(double.Parse(copied.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1.5, 6);
+    }
+
+    [Fact]
     public void An_explicit_precision_is_used_as_given_without_the_auto_line()
     {
         var (exit, output, errors) = Train("--data", Text("log.txt", Log), "--layers", "1", "--embd", "16", "--heads", "2", "--block", "16",

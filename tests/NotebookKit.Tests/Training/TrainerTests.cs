@@ -43,7 +43,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Full_context_loss_scores_every_token_once_with_the_context_of_its_window()
+    public void Full_context_losses_score_every_token_once_with_the_context_of_its_window()
     {
         using var trainer = new Trainer(TinyRun.Model(), TinyRun.Config, TinyRun.Data(), TorchSharp.torch.CPU);
         trainer.Train(10);
@@ -61,8 +61,11 @@ public class TrainerTests
         var targets = Enumerable.Range(1, ids.Length - 1).ToArray();
 
         // Stride 1: the first window scores its own targets, then each token is the last target of the window ending at it.
-        var stride1 = targets.Select(i => i <= block ? Surprise(0, i - 1) : Surprise(i - block, block - 1)).Average();
-        Assert.Equal(stride1, trainer.EvaluateFullContext(ids, stride: 1), 5);
+        var stride1 = targets.Select(i => i <= block ? Surprise(0, i - 1) : Surprise(i - block, block - 1)).ToArray();
+        var losses = trainer.FullContextLosses(ids, stride: 1);
+        Assert.Equal(ids.Length - 1, losses.Length);
+        for (var i = 0; i < losses.Length; i++) Assert.True(Math.Abs(stride1[i] - losses[i]) < 1e-5, $"token {i + 1}: {losses[i]} against {stride1[i]} by hand");
+        Assert.Equal(stride1.Average(), trainer.EvaluateFullContext(ids, stride: 1), 5);
 
         // Stride = block: disjoint windows, and one last window for the 15 targets after the last whole one.
         var lastStart = ids.Length - 1 - block;

@@ -6,10 +6,20 @@ namespace NotebookKit.Text.OpsLog;
 /// <summary>A generated text and its information content.</summary>
 /// <param name="Text">The log text, whole events only, each line ending in '\n'.</param>
 /// <param name="Nats">Sum of -ln p of every choice that wrote it.</param>
-public sealed record GeneratedText(string Text, double Nats)
+/// <param name="CopiedVersionDigits">Index in <paramref name="Text"/> of every digit of a version that an ok, alert or failed
+/// line repeats from its deploy line, in order. Those digits carry no information: a model that copies them pays almost
+/// nothing there, one that guesses pays ln 10 each (data/README.md).</param>
+public sealed record GeneratedText(string Text, double Nats, IReadOnlyList<int> CopiedVersionDigits)
 {
     /// <summary>The entropy per character: the cross-entropy, in nats, an ideal model would score on this text.</summary>
     public double NatsPerChar => Nats / Text.Length;
+
+    /// <summary>Equal when the text, its nats and the copied digits are: the list compares by its elements, not by reference.</summary>
+    public bool Equals(GeneratedText? other) =>
+        other is not null && Text == other.Text && Nats.Equals(other.Nats) && CopiedVersionDigits.SequenceEqual(other.CopiedVersionDigits);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Text, Nats, CopiedVersionDigits.Count);
 }
 
 /// <summary>
@@ -45,7 +55,7 @@ public static class OpsLogCorpus
         if (minChars <= 0) throw new ArgumentException($"corpus length {minChars} must be positive");
         var generator = new OpsLogGenerator(seed);
         while (generator.Length < minChars) generator.WriteEvent();
-        return new GeneratedText(generator.Text, generator.Nats);
+        return new GeneratedText(generator.Text, generator.Nats, generator.CopiedVersionDigits);
     }
 
     /// <summary>The training text, as in data/train.txt.</summary>

@@ -38,6 +38,7 @@ sealed class OpsLogGenerator(long seed)
 
     readonly Dice _dice = new(seed);
     readonly StringBuilder _text = new();
+    readonly List<int> _copiedVersionDigits = [];
     int _minute = -1;
 
     /// <summary>The text written so far.</summary>
@@ -48,6 +49,9 @@ sealed class OpsLogGenerator(long seed)
 
     /// <summary>Information content of the text so far: the sum of -ln p of every choice, in nats.</summary>
     public double Nats => _dice.Nats;
+
+    /// <summary>Where the text repeats a deployed version: the index of each of its three digits, in order.</summary>
+    public IReadOnlyList<int> CopiedVersionDigits => _copiedVersionDigits;
 
     /// <summary>Writes one event: a metric line, or a deploy and everything that follows from it.</summary>
     public void WriteEvent()
@@ -62,19 +66,27 @@ sealed class OpsLogGenerator(long seed)
         Line($"deploy {service} {version} #{_dice.Uniform(1 << 16):x4} by {_dice.OneOf(People)}");
         if (_dice.Chance(1, 2))
         {
-            Line($"{service} {version} ok p99 {_dice.Between(100, 999)}ms");
+            LineRepeating(version, $"{service} {version} ok p99 {_dice.Between(100, 999)}ms");
             return;
         }
-        Line($"alert {service} {version} {_dice.OneOf(Symptoms)} {_dice.Between(10, 99)}%, paged {_dice.OneOf(People)}");
+        LineRepeating(version, $"alert {service} {version} {_dice.OneOf(Symptoms)} {_dice.Between(10, 99)}%, paged {_dice.OneOf(People)}");
         if (_dice.Chance(1, 4))
         {
             Line($"alert {service} cleared");
             return;
         }
-        Line($"{service} {version} failed");
+        LineRepeating(version, $"{service} {version} failed");
         Line("Rollback started");
         Line($"{service} rolled back in {_dice.Between(10, 99)}s");
         Line($"postmortem {_dice.Between(1000, 9999)}: {_dice.OneOf(Causes)}");
+    }
+
+    /// <summary>Appends a line that repeats <paramref name="version"/> ("v1.2.3") from the deploy line, noting where its digits land.</summary>
+    void LineRepeating(string version, string message)
+    {
+        var v = _text.Length + message.IndexOf(version, StringComparison.Ordinal);
+        _copiedVersionDigits.AddRange([v + 1, v + 3, v + 5]);
+        Line(message);
     }
 
     /// <summary>Appends "<paramref name="message"/> at HH:MM", the time moving on 1 to 9 minutes (the first line's time is uniform over the day).</summary>

@@ -11,7 +11,8 @@ namespace NotebookKit.Tests.Text.OpsLog;
 /// </summary>
 static class GrammarScorer
 {
-    public sealed record Score(double Nats, int Chars, int LongestReach);
+    /// <param name="CopiedVersionDigits">Index of each digit of every version a line repeats from its deploy line.</param>
+    public sealed record Score(double Nats, int Chars, int LongestReach, IReadOnlyList<int> CopiedVersionDigits);
 
     const string Services = "api|auth|cart|search|billing|mail|queue|web|cdn|db|cache|login|pay|feed|media|users";
     const string People = "ana|bo|cy|dee|eli|fay|gus|hal|ivy|jo|kai|lu|max|ned|oz|pia";
@@ -29,6 +30,7 @@ static class GrammarScorer
         if (!text.EndsWith('\n')) throw new InvalidDataException("text must end with a newline");
         double nats = 0;
         var reach = 0;
+        var copiedDigits = new List<int>();
         var expect = Expect.Event;
         string service = "", version = "";
         int serviceAt = -1, versionAt = -1; // absolute index of the latest occurrence
@@ -47,6 +49,9 @@ static class GrammarScorer
                 if (fieldAt < 0) throw new InvalidDataException($"line at {lineStart} does not repeat '{field}': '{line}'");
                 if (latest >= 0) reach = Math.Max(reach, lineStart + fieldAt + field.Length - 1 - latest);
                 latest = lineStart + fieldAt;
+                if (field == version)
+                    for (var i = 0; i < field.Length; i++)
+                        if (char.IsAsciiDigit(field[i])) copiedDigits.Add(latest + i);
             }
 
             switch (expect)
@@ -119,6 +124,6 @@ static class GrammarScorer
             lineStart += line.Length + 1;
         }
         if (expect != Expect.Event) throw new InvalidDataException($"text ends inside an incident (expecting {expect})");
-        return new Score(nats, text.Length, reach);
+        return new Score(nats, text.Length, reach, copiedDigits);
     }
 }

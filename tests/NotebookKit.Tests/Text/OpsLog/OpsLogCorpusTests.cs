@@ -61,6 +61,19 @@ public class OpsLogCorpusTests
     }
 
     [Fact]
+    public void Copied_version_digits_are_where_the_independent_reader_finds_a_repeated_version()
+    {
+        var validation = OpsLogCorpus.Validation();
+        var copied = GrammarScorer.Read(validation.Text).CopiedVersionDigits;
+        Assert.Equal(copied, validation.CopiedVersionDigits);
+        // Three digits per ok, alert and failed line; none on a deploy line.
+        var lines = validation.Text.Split('\n');
+        var repeating = lines.Count(l => l.Contains(" ok p99 ", StringComparison.Ordinal) || l.Contains(", paged ", StringComparison.Ordinal) || l.Contains(" failed at ", StringComparison.Ordinal));
+        Assert.Equal(3 * repeating, validation.CopiedVersionDigits.Count);
+        Assert.All(validation.CopiedVersionDigits, i => Assert.True(char.IsAsciiDigit(validation.Text[i]) && validation.Text[i - 1] is 'v' or '.', $"index {i}"));
+    }
+
+    [Fact]
     public void Sft_pairs_fit_the_context_and_use_the_training_alphabet()
     {
         var train = CharTokenizer.FromText(OpsLogCorpus.Train().Text);
