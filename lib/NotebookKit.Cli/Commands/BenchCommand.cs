@@ -37,7 +37,7 @@ public static class BenchCommand
             var settings = CliError.Input(() => new BenchmarkSettings(parse.GetValue(steps), parse.GetValue(windows)).Validate());
             _ = (flags.Train(parse), flags.Model(parse, vocabSize: 2)); // every flag checked before the corpus is read; the vocabulary comes from it
             var device = flags.Setup(parse);
-            var (text, validation, _) = TrainCommand.LoadText(parse.GetValue(data));
+            var (text, validation, _, _) = TrainCommand.LoadText(parse.GetValue(data));
             var tokenizer = CharTokenizer.FromText(text + validation);
             var split = new TokenSplit(tokenizer.Encode(text), tokenizer.Encode(validation));
             var model = flags.Model(parse, tokenizer.VocabSize);

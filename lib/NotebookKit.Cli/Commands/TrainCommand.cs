@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using NotebookKit.Checkpoints;
 using NotebookKit.Data;
@@ -241,7 +242,7 @@ public static class TrainCommand
             using var stop = new StopSignal();
 
             var pairs = sftPairs || FaultSetup.NeedsSftData(loopFault) ? SftSplitOf(LoadPairs(dataPath, sftPairs, faultName)) : null;
-            var (text, validation, floor) = pairs is null ? LoadText(dataPath) : (PairsText(pairs.Train), PairsText(pairs.Validation), null);
+            var (text, validation, floor, copiedDigits) = pairs is null ? LoadText(dataPath) : (PairsText(pairs.Train), PairsText(pairs.Validation), null, null);
             var tokenizer = CharTokenizer.FromText(text + validation);
             var (model, config) = resumedSettings ?? FaultSetup.Apply(loopFault, flags.Model(parse, tokenizer.VocabSize), flags.Train(parse));
             var split = pairs is null ? TextSplit(tokenizer, text, validation, model) : null;
@@ -274,6 +275,8 @@ public static class TrainCommand
                     logWriter.Append(step);
                     return saver.AfterStep(trainer, tokenizer.Alphabet);
                 }
+                var clock = Stopwatch.StartNew();
+                var firstStep = trainer.StepCount;
                 // The resume faults stop halfway and continue from a checkpoint, restored as the fault says.
                 if (ResumeDrill.Needed(loopFault) && trainer.StepCount < config.MaxIters / 2)
                 {
@@ -293,6 +296,13 @@ public static class TrainCommand
                 }
                 stop.Dispose(); // everything is kept: a signal during the final evaluation ends the process at once
                 if (last is not null) Console.WriteLine($"checkpoint {last}");
+                if (trainer.StepCount > firstStep)
+                {
+                    // Wall time with evaluations and checkpoints, as a user feels it; the median step shows how much of it the machine's load took.
+                    var (steps, seconds) = (trainer.StepCount - firstStep, clock.Elapsed.TotalSeconds);
+                    var medianStep = Median.Of(trainer.Log.Steps.Where(s => s.Step > firstStep).Select(s => s.TokensPerSecond));
+                    Console.WriteLine($"trained {steps:N0} steps in {seconds.ToString(seconds < 10 ? "F2" : "F1")} s: {steps * config.TokensPerStep(model.BlockSize) / seconds:N0} tokens/s with evaluations; the median step ran at {medianStep:N0}");
+                }
 
                 var val = trainer.Log.LastValLoss ?? trainer.Evaluate();
                 if (floor is { } f)
@@ -304,7 +314,7 @@ public static class TrainCommand
                     Console.WriteLine($"entropy floor {f:F4} nats/char. Validation loss with at least {model.BlockSize - stride} characters of context for every character: " +
                                       $"{fullContext:F4}, {100 * (fullContext / f - 1):F1}% above the floor. val_loss averages all {model.BlockSize} positions of random windows, the first with almost no context: {100 * (val / f - 1):F1}% above.");
                     // Whether the run has learned to copy versions, the last and least predictable thing it learns (data/README.md).
-                    var copied = OpsLogCorpus.Validation().CopiedVersionDigits.Average(i => losses[i - 1]);
+                    var copied = copiedDigits!.Average(i => losses[i - 1]);
                     Console.WriteLine($"version digits an ok, alert or failed line repeats from its deploy line: {copied:F2} nats each (a guess costs ln 10 = {Math.Log(10):F2}; copying, almost 0).");
                 }
                 Console.WriteLine($"val_loss={val.ToString("R", CultureInfo.InvariantCulture)}");
@@ -371,16 +381,22 @@ public static class TrainCommand
         foreach (var s in trainer.Log.Steps.Where(s => s.Step > from && s.ValLoss is not null)) Line(s);
     }
 
-    /// <summary>The training text, the validation text and the entropy floor when known (also read by <c>nbk bench</c>).</summary>
+    /// <summary>
+    /// The training text, the validation text, and for the bundled corpus its entropy floor and where the validation text
+    /// repeats a version digit (<see cref="GeneratedText.CopiedVersionDigits"/>). Also read by <c>nbk bench</c>.
+    /// </summary>
     /// <remarks>Without --data the bundled corpus is generated in memory: the same bytes as data/train.txt
     /// and data/validation.txt (a test pins this), so nbk train needs no working directory.</remarks>
     /// <exception cref="CliError">The file is missing, empty, not UTF-8 or too short to split.</exception>
-    internal static (string Train, string Validation, double? Floor) LoadText(string? path)
+    internal static (string Train, string Validation, double? Floor, IReadOnlyList<int>? CopiedVersionDigits) LoadText(string? path)
     {
         if (path is null)
-            return (OpsLogCorpus.Train().Text, OpsLogCorpus.Validation().Text, OpsLogCorpus.EntropyFloor);
+        {
+            var validationText = OpsLogCorpus.Validation();
+            return (OpsLogCorpus.Train().Text, validationText.Text, OpsLogCorpus.EntropyFloor, validationText.CopiedVersionDigits);
+        }
         var (train, validation) = CliError.Input(() => TextFile.SplitForValidation(TextFile.ReadCorpus(path)));
-        return (train, validation, null);
+        return (train, validation, null, null);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using NotebookKit.Data;
 using NotebookKit.Model;
 using NotebookKit.Precision;
 using NotebookKit.Runtime;
+using NotebookKit.Telemetry;
 using NotebookKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -56,10 +57,10 @@ public sealed record BenchmarkResult(
     double EvaluationSeconds)
 {
     /// <summary>Median tokens/s of the library's <see cref="Trainer.Step"/> over the timed windows.</summary>
-    public double LibraryTokensPerSecond => Median("library");
+    public double LibraryTokensPerSecond => MedianTokensPerSecond("library");
 
     /// <summary>Median tokens/s of the <see cref="BareLoop"/> over the timed windows.</summary>
-    public double BareTokensPerSecond => Median("bare");
+    public double BareTokensPerSecond => MedianTokensPerSecond("bare");
 
     /// <summary>
     /// Training tokens per second of the library loop once its evaluations are counted: what a user of <c>nbk train</c>
@@ -86,7 +87,7 @@ public sealed record BenchmarkResult(
         get
         {
             var bare = Windows.Where(w => w.Loop == "bare" && w.Index > 0).ToDictionary(w => w.Index, w => w.TokensPerSecond);
-            return MedianOf(Windows.Where(w => w.Loop == "library" && w.Index > 0).Select(w => w.TokensPerSecond / bare[w.Index]));
+            return Median.Of(Windows.Where(w => w.Loop == "library" && w.Index > 0).Select(w => w.TokensPerSecond / bare[w.Index]));
         }
     }
 
@@ -105,14 +106,7 @@ public sealed record BenchmarkResult(
         $"library_mfu={LibraryMfu:F3} peak_gflops={PeakGflops:F1} bare_mfu={BareMfu:F3} paired_ratio={PairedRatio:F3} peak_rss_mib={PeakRssBytes / 1048576.0:F0} " +
         $"library_tokens_per_s_with_eval={LibraryTokensPerSecondWithEvaluation:F0}");
 
-    double Median(string loop) => MedianOf(Windows.Where(w => w.Loop == loop && w.Index > 0).Select(w => w.TokensPerSecond));
-
-    static double MedianOf(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
+    double MedianTokensPerSecond(string loop) => Median.Of(Windows.Where(w => w.Loop == loop && w.Index > 0).Select(w => w.TokensPerSecond));
 }
 
 /// <summary>

@@ -90,7 +90,7 @@ public static class LoopDoctor
         var stale = later.Where(s => s.StaleGradNorm > 0).ToArray();
         if (later.Length == 0 || stale.Length < 0.9 * later.Length) return null;
         return new(LoopFault.GradientsNeverZeroed.Name(),
-            $"gradients of earlier steps were still in .grad when {stale.Length} of {later.Length} steps began (median leftover norm {N(Median(stale.Select(s => s.StaleGradNorm!.Value)))}): " +
+            $"gradients of earlier steps were still in .grad when {stale.Length} of {later.Length} steps began (median leftover norm {N(Median.Of(stale.Select(s => s.StaleGradNorm!.Value)))}): " +
             "they were never zeroed, so every update carries the sum of past gradients");
     }
 
@@ -104,7 +104,7 @@ public static class LoopDoctor
         var (start, end) = (HeadMean(steps), TailMean(steps));
         return new(LoopFault.ZeroGradBeforeStep.Name(),
             $"the optimizer saw a zero gradient norm on {zero} of {stepped.Length} steps while backward produced a median norm of " +
-            $"{N(Median(stepped.Select(s => s.GradNorm)))}; loss went from {N(start)} to {N(end)} ({SignedPct(end / start - 1)}): zero_grad ran between backward and the optimizer step");
+            $"{N(Median.Of(stepped.Select(s => s.GradNorm)))}; loss went from {N(start)} to {N(end)} ({SignedPct(end / start - 1)}): zero_grad ran between backward and the optimizer step");
     }
 
     static Finding? AccumulationLoss(IReadOnlyList<StepRecord> steps, RunInfo info)
@@ -114,13 +114,13 @@ public static class LoopDoctor
         // microbatch means moves it by the imbalance of their token counts.
         var ratios = steps.Where(s => s.TokenMeanLoss is > 0).Select(s => s.Loss / s.TokenMeanLoss!.Value).Where(double.IsFinite).ToArray();
         if (ratios.Length == 0) return null;
-        var ratio = Median(ratios);
+        var ratio = Median.Of(ratios);
         if (info.Accumulation > 1 && Math.Abs(ratio - info.Accumulation) < 0.05 * info.Accumulation)
             return new(LoopFault.AccumulationNotDivided.Name(),
                 $"the logged loss is {ratio:F2}x the loss per target token (median over {ratios.Length} steps) and accumulation is {info.Accumulation}: " +
                 $"each microbatch's mean was backpropagated without dividing by {info.Accumulation}, so gradients are {info.Accumulation}x too large " +
-                $"(median gradient norm {N(Median(steps.Select(s => s.GradNorm).Where(double.IsFinite)))}{(info.ClipNorm > 0 ? $", clip {N(info.ClipNorm)}" : "")})");
-        var gap = Median(ratios.Select(r => Math.Abs(r - 1)));
+                $"(median gradient norm {N(Median.Of(steps.Select(s => s.GradNorm).Where(double.IsFinite)))}{(info.ClipNorm > 0 ? $", clip {N(info.ClipNorm)}" : "")})");
+        var gap = Median.Of(ratios.Select(r => Math.Abs(r - 1)));
         if (gap <= 1e-4) return null;
         return new(LoopFault.MeanOfMicrobatchMeans.Name(),
             $"the logged loss differs from the loss per target token by a median of {Pct(gap)} over {ratios.Length} steps: the step's loss is a mean of " +
@@ -195,7 +195,7 @@ public static class LoopDoctor
             var recent = (steps[i].Loss + steps[i - 1].Loss + steps[i - 2].Loss) / 3;
             if (!(recent > 1.5 * start)) continue;
             var norms = steps.Select(s => s.GradNorm).Where(double.IsFinite).ToArray();
-            var grew = norms.Length >= 3 ? $"; the gradient norm went from {N(Median(norms.Take(3)))} to a peak of {N(norms.Max())}" : "";
+            var grew = norms.Length >= 3 ? $"; the gradient norm went from {N(Median.Of(norms.Take(3)))} to a peak of {N(norms.Max())}" : "";
             return new(Diverged,
                 $"the 3-step mean loss passed 1.5x its start ({N(start)}) at step {steps[i].Step}, learning rate {N(steps[i].LearningRate)} ({rate}), " +
                 $"and reached {N(steps.Skip(i).Max(s => s.Loss))}{grew}: the run diverged; lower the learning rate");
@@ -216,13 +216,6 @@ public static class LoopDoctor
     static int Window(IReadOnlyList<StepRecord> steps) => Math.Min(steps.Count, Math.Max(3, steps.Count / 10));
     static double? FirstVal(IReadOnlyList<StepRecord> steps) => steps.FirstOrDefault(s => s.ValLoss is not null)?.ValLoss;
     static double? LastVal(IReadOnlyList<StepRecord> steps) => steps.LastOrDefault(s => s.ValLoss is not null)?.ValLoss;
-
-    static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        if (sorted.Length == 0) return double.NaN;
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 
     static string N(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
     static string Pct(double fraction) => (fraction * 100).ToString(Math.Abs(fraction) < 0.01 ? "0.###" : "0.#", CultureInfo.InvariantCulture) + "%";

@@ -69,6 +69,12 @@ public sealed class TrainCommandTests : IDisposable
         var copied = System.Text.RegularExpressions.Regex.Match(lines[^2], @"^version digits an ok, alert or failed line repeats from its deploy line: (\d+\.\d\d) nats each \(a guess costs ln 10 = 2\.30; copying, almost 0\)\.$");
         Assert.True(copied.Success, lines[^2]);
         Assert.InRange(double.Parse(copied.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1.5, 6);
+        // 10 steps of 4 x 16 tokens, timed with their evaluations.
+        var timed = System.Text.RegularExpressions.Regex.Match(lines[^4], @"^trained 10 steps in (\d+\.\d+) s: ([\d,]+) tokens/s with evaluations; the median step ran at [\d,]+$");
+        Assert.True(timed.Success, lines[^4]);
+        var (seconds, rate) = (double.Parse(timed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), double.Parse(timed.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var halfSecondDigit = 0.5 * Math.Pow(10, -timed.Groups[1].Value.Split('.')[1].Length);
+        Assert.InRange(640, (rate - 0.5) * (seconds - halfSecondDigit), (rate + 0.5) * (seconds + halfSecondDigit)); // both figures as rounded in the line
     }
 
     [Fact]
