@@ -47,7 +47,7 @@ public static class TrainCommand
         /// <summary>--warmup</summary>
         public Option<int> Warmup { get; } = new("--warmup") { Description = "optimizer steps of linear warmup", DefaultValueFactory = _ => TrainDefaults.WarmupIters };
         /// <summary>--lr-decay-iters</summary>
-        public Option<int?> LrDecayIters { get; } = new("--lr-decay-iters") { Description = "step where the cosine reaches the floor (default: --iters)" };
+        public Option<int?> LrDecayIters { get; } = new("--lr-decay-iters") { Description = $"step where the cosine reaches the floor, which later steps hold (default: {TrainDefaults.LrDecayIters}, or --iters when that is fewer)" };
         /// <summary>--weight-decay</summary>
         public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "AdamW weight decay on matrices", DefaultValueFactory = _ => TrainDefaults.WeightDecay };
         /// <summary>--beta2</summary>
@@ -94,7 +94,7 @@ public static class TrainCommand
         public TrainConfig Train(ParseResult parse) => CliError.Input(() => new TrainConfig(
             BatchSize: parse.GetValue(Batch), Accumulation: parse.GetValue(Accum), MaxIters: parse.GetValue(Iters),
             LearningRate: parse.GetValue(Lr), MinLearningRate: parse.GetValue(MinLr), WarmupIters: parse.GetValue(Warmup),
-            LrDecayIters: parse.GetValue(LrDecayIters), WeightDecay: parse.GetValue(WeightDecay), Beta2: parse.GetValue(Beta2),
+            LrDecayIters: parse.GetValue(LrDecayIters) ?? Math.Min(TrainDefaults.LrDecayIters!.Value, parse.GetValue(Iters)), WeightDecay: parse.GetValue(WeightDecay), Beta2: parse.GetValue(Beta2),
             ClipNorm: parse.GetValue(Clip), EvalEvery: parse.GetValue(EvalEvery), EvalIters: parse.GetValue(EvalIters),
             Seed: parse.GetValue(Seed), Precision: PrecisionOf(parse), Ranks: parse.GetValue(Ranks)).Validate());
 
@@ -301,7 +301,7 @@ public static class TrainCommand
                     // Wall time with evaluations and checkpoints, as a user feels it; the median step shows how much of it the machine's load took.
                     var (steps, seconds) = (trainer.StepCount - firstStep, clock.Elapsed.TotalSeconds);
                     var medianStep = Median.Of(trainer.Log.Steps.Where(s => s.Step > firstStep).Select(s => s.TokensPerSecond));
-                    Console.WriteLine($"trained {steps:N0} steps in {seconds.ToString(seconds < 10 ? "F2" : "F1")} s: {steps * config.TokensPerStep(model.BlockSize) / seconds:N0} tokens/s with evaluations; the median step ran at {medianStep:N0}");
+                    Console.WriteLine($"trained {steps:N0} steps in {seconds.ToString(seconds < 10 ? "F2" : "F1", CultureInfo.CurrentCulture)} s: {steps * config.TokensPerStep(model.BlockSize) / seconds:N0} tokens/s with evaluations; the median step ran at {medianStep:N0}");
                 }
 
                 var val = trainer.Log.LastValLoss ?? trainer.Evaluate();
