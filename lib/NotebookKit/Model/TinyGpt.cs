@@ -39,11 +39,12 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Causal scaled dot-product attention over (B, nh, T, hs) queries, keys and values. A bfloat16 or float16 model on
-    /// the CPU spells attention out (scores, mask, softmax, weighted sum) in its own type: libtorch's fused CPU attention
-    /// is slow in low precision (for the default model's shapes its bfloat16 forward and backward took 4x as long as
-    /// float32's), and the spelled-out form in bfloat16 ran in about half the time of the fused one in float32 with casts
-    /// around it (BENCHMARKS.md). In float32 and on other devices the fused kernel is the faster one.
+    /// Causal scaled dot-product attention over (B, nh, T, hs) queries, keys and values. libtorch's fused CPU attention is
+    /// slow in 16-bit types: for the default model's shapes its bfloat16 forward and backward took 4x as long as
+    /// float32's. So on the CPU a bfloat16 model spells attention out (scores, mask, softmax, weighted sum) in bfloat16,
+    /// which ran in about half the time of the fused kernel in float32 with casts around it, while a float16 model attends
+    /// in float32 and casts back: spelled out in float16, which a CPU without float16 product instructions emulates, one
+    /// layer took about 40 ms against 2-7 ms (BENCHMARKS.md). In float32 and on other devices the fused kernel is the faster one.
     /// </summary>
     Tensor Attend(Tensor q, Tensor k, Tensor v)
     {
@@ -51,6 +52,8 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
         // TorchSharp spells PyTorch's is_causal as is_casual.
         if (q.device_type != DeviceType.CPU || q.dtype is not (ScalarType.BFloat16 or ScalarType.Float16))
             return F.scaled_dot_product_attention(q, k, v, p: p, is_casual: true);
+        if (q.dtype == ScalarType.Float16)
+            return F.scaled_dot_product_attention(q.to(ScalarType.Float32), k.to(ScalarType.Float32), v.to(ScalarType.Float32), p: p, is_casual: true).to(q.dtype);
         var (T, hs) = (q.shape[2], q.shape[3]);
         using Scalar scale = 1.0 / Math.Sqrt(hs), never = double.NegativeInfinity;        // held through the ops: see HeldScalars
         using var future = ones(T, T, dtype: ScalarType.Bool, device: q.device).triu(1);   // (T, T), true above the diagonal

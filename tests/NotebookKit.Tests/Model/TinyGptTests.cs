@@ -33,29 +33,31 @@ public class TinyGptTests
         Assert.False(a[0, 3].allclose(b[0, 3]));
     }
 
-    [Fact]
-    public void In_bfloat16_on_the_CPU_attention_agrees_with_float32s_fused_kernel_and_keeps_the_future_out()
+    [Theory]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void In_16_bits_on_the_CPU_attention_agrees_with_float32s_fused_kernel_and_keeps_the_future_out(ScalarType type)
     {
         Workbench.Seed(0);
         using var attention = new CausalSelfAttention(new ModelConfig(VocabSize: 10, Layers: 1, Heads: 2, Embd: 16, BlockSize: 8));
         attention.eval();
         // Three times nanoGPT's initial weights make the attention sharp enough that a wrong mask or scale moves the output
-        // by a fifth or more, and not so sharp that bfloat16's rounding (under 1% here, over eight seeds) flips its choices.
+        // by a fifth or more, and not so sharp that 16-bit rounding (under 1% here, over eight seeds) flips its choices.
         using (no_grad())
             foreach (var p in attention.parameters()) p.mul_(3);
-        // Both runs start from the same bfloat16 weights and inputs, so what differs is only the arithmetic.
-        attention.to(ScalarType.BFloat16);
-        using var x = randn(2, 8, 16).to(ScalarType.BFloat16);
+        // Both runs start from the same 16-bit weights and inputs, so what differs is only the arithmetic.
+        attention.to(type);
+        using var x = randn(2, 8, 16).to(type);
         using var low = attention.call(x).to(ScalarType.Float32);
         attention.to(ScalarType.Float32);
         using var reference = attention.call(x.to(ScalarType.Float32));           // float32: libtorch's fused attention
-        attention.to(ScalarType.BFloat16);
+        attention.to(type);
         var error = (low - reference).abs().max().item<float>() / reference.abs().max().item<float>();
-        Assert.True(error < 0.02, $"bfloat16 attention is {error:P1} of the largest output away from float32's");
+        Assert.True(error < 0.02, $"{type} attention is {error:P1} of the largest output away from float32's");
 
         // The last three positions changed: the first five outputs stay exactly as they were.
         using var changed = x.clone();
-        changed[.., 5..] = randn(2, 3, 16).to(ScalarType.BFloat16);
+        changed[.., 5..] = randn(2, 3, 16).to(type);
         using var again = attention.call(changed).to(ScalarType.Float32);
         Assert.True(again[.., ..5].allclose(low[.., ..5], rtol: 0, atol: 0));
         Assert.False(again[.., 5].allclose(low[.., 5]));
