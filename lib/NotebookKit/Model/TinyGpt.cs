@@ -42,9 +42,11 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
     /// Causal scaled dot-product attention over (B, nh, T, hs) queries, keys and values. libtorch's fused CPU attention is
     /// slow in 16-bit types: for the default model's shapes its bfloat16 forward and backward took 4x as long as
     /// float32's. So on the CPU a bfloat16 model spells attention out (scores, mask, softmax, weighted sum) in bfloat16,
-    /// which ran in about half the time of the fused kernel in float32 with casts around it, while a float16 model attends
-    /// in float32 and casts back: spelled out in float16, which a CPU without float16 product instructions emulates, one
-    /// layer took about 40 ms against 2-7 ms (BENCHMARKS.md). In float32 and on other devices the fused kernel is the faster one.
+    /// as autocast's products would, which took half to two thirds of the time of the fused kernel in float32 with casts
+    /// around it; the price is the scores' rounding, which puts up to 2.6% of error into the gradients of q and k where
+    /// attention is sharp (the casts, 0.3%). A float16 model keeps the casts: spelled out in float16, which a CPU without
+    /// float16 product instructions emulates, one layer took about 40 ms against 2-7 ms (BENCHMARKS.md). In float32 and
+    /// on other devices the fused kernel is the faster one.
     /// </summary>
     Tensor Attend(Tensor q, Tensor k, Tensor v)
     {
