@@ -63,7 +63,7 @@ public static class TrainCommand
         /// <summary>--eval-iters</summary>
         public Option<int> EvalIters { get; } = new("--eval-iters") { Description = "validation batches per evaluation", DefaultValueFactory = _ => TrainDefaults.EvalIters };
         /// <summary>--precision</summary>
-        public Option<string> Precision { get; } = Choices(new("--precision") { Description = "number format of training (auto: bf16-mixed on a CPU with AMX-BF16 matrix units, else fp32; it says which and why)", DefaultValueFactory = _ => "auto" }, "auto", "fp32", "bf16", "bf16-mixed", "fp16-mixed");
+        public Option<string> Precision { get; } = Choices(new("--precision") { Description = "number format of training (auto: bf16-mixed on a CPU with bfloat16 matrix instructions, AVX512-BF16 or AMX-BF16, else fp32; it says which and why)", DefaultValueFactory = _ => "auto" }, "auto", "fp32", "bf16", "bf16-mixed", "fp16-mixed");
         /// <summary>--threads</summary>
         public Option<int> Threads { get; } = new("--threads") { Description = "torch intra-op threads (0: torch's default)", DefaultValueFactory = _ => 0 };
         /// <summary>--device</summary>

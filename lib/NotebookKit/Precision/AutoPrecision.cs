@@ -9,9 +9,9 @@ namespace NotebookKit.Precision;
 /// <remarks>
 /// bf16-mixed costs rounding (notebook 07) and a float32 master copy, so it must buy a clear speed-up to be worth it.
 /// AVX512-BF16 (AMD Zen 4, Intel Cooper Lake and later) adds bfloat16 dot-product instructions, and AMX-BF16 tile
-/// units (Intel Xeon from Sapphire Rapids on) run bfloat16 matrix products several times faster than float32. On a
-/// Zen 4 machine bf16-mixed trained the default model about 1.5x as fast as fp32 once attention ran in float32 (see
-/// <see cref="Model.CausalSelfAttention"/> and BENCHMARKS.md). Without those instructions bfloat16 products are
+/// units (Intel Xeon from Sapphire Rapids on) run bfloat16 matrix products several times faster than float32. On two
+/// Zen 4 cores bf16-mixed trained the default model 1.75-1.9x as fast as fp32 once attention was written out in bfloat16
+/// (see <see cref="Model.CausalSelfAttention"/> and BENCHMARKS.md). Without those instructions bfloat16 products are
 /// emulated, so auto keeps fp32; it does the same when ONEDNN_MAX_CPU_ISA holds oneDNN below them (the setting that
 /// imitates an older CPU). On CUDA auto keeps fp32: no CUDA build has been measured yet.
 /// The choice depends on the processor and that setting only, never on a timing, so two runs on one machine always

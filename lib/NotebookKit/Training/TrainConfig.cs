@@ -51,12 +51,13 @@ public sealed record TrainConfig(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] LoopFault Fault = LoopFault.None)
 {
     /// <summary>
-    /// The run <c>nbk train</c> makes with no flags: twice nanoGPT's peak learning rate and floor, 10,000 steps of which
-    /// the last 6,000 hold the floor, and an evaluation every 500 steps instead of 250. How close it ends to the bundled
-    /// corpus's entropy floor depends on when the model learns to copy a version from the line before, which arrives
-    /// abruptly, at a step that varies from run to run, and only once the learning rate is low (data/README.md, BENCHMARKS.md).
+    /// The run <c>nbk train</c> makes with no flags: twice nanoGPT's batch, peak learning rate and floor, 7,000 steps of
+    /// which the last 5,000 hold the floor, and an evaluation every 500 steps instead of 250. How close it ends to the
+    /// bundled corpus's entropy floor depends on when the model learns to copy a version from the line before, which
+    /// arrives abruptly, at a step that varies from run to run, and only once the learning rate is low (data/README.md,
+    /// BENCHMARKS.md).
     /// </summary>
-    public static TrainConfig CommandLineRun => new(MaxIters: 10_000, LearningRate: 2e-3, MinLearningRate: 2e-4, LrDecayIters: 4_000, EvalEvery: 500);
+    public static TrainConfig CommandLineRun => new(BatchSize: 24, MaxIters: 7_000, LearningRate: 2e-3, MinLearningRate: 2e-4, LrDecayIters: 2_000, EvalEvery: 500);
 
     /// <summary>The schedule these settings describe.</summary>
     public LearningRate Schedule => new(LearningRate, MinLearningRate, WarmupIters, LrDecayIters ?? MaxIters);
