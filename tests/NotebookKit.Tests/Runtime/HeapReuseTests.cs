@@ -1,3 +1,4 @@
+using System.Globalization;
 using NotebookKit.Runtime;
 using TorchSharp;
 
@@ -59,6 +60,6 @@ public class HeapReuseTests
     static long MinorFaults()
     {
         var stat = File.ReadAllText("/proc/self/stat");
-        return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[7]);
+        return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[7], CultureInfo.InvariantCulture);
     }
 }
