@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace NotebookKit.Runtime;
 
 /// <summary>
-/// Makes glibc's malloc keep the memory of freed tensors for the next step instead of handing it back to the kernel.
+/// Makes glibc's malloc keep the memory of freed tensors for the next step instead of handing it back to the operating system.
 /// </summary>
 /// <remarks>
 /// libtorch allocates CPU tensors with malloc. Out of the box glibc serves every block of 128 KiB or more with a fresh
@@ -16,12 +16,11 @@ namespace NotebookKit.Runtime;
 /// 400-step <c>nbk train</c> took 27 s instead of 19 s (7 s of system time instead of 1), with identical losses.
 /// <para>
 /// So the library sets both limits once, at load, to where glibc's own adjustment would end: blocks under 32 MiB come
-/// from the heap, and a heap is trimmed only when 64 MiB lie free at its top. Peak memory is unchanged (359 against 358 MiB
-/// for that run), since the kept
-/// memory is what the next step asks for again; between steps a heap holds up to 64 MiB more. A user who
-/// tunes malloc with its environment variables (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_ or
-/// GLIBC_TUNABLES) or preloads another allocator keeps their own settings. No package exposes mallopt, hence the
-/// hand-written import.
+/// from the heap, and a heap is trimmed only when 64 MiB lie free at its top. Peak memory is unchanged (359 against 358
+/// MiB for that run), since the kept memory is what the next step asks for again; between steps a heap holds up to 64
+/// MiB more. A user who tunes malloc with its environment variables (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_,
+/// MALLOC_TOP_PAD_ or GLIBC_TUNABLES) or preloads another allocator keeps their own settings. No package exposes
+/// mallopt, hence the hand-written import.
 /// </para>
 /// </remarks>
 internal static partial class HeapReuse
