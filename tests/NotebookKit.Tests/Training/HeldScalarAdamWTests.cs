@@ -10,11 +10,18 @@ namespace NotebookKit.Tests.Training;
 /// <summary>NotebookKit's AdamW against TorchSharp's own, which stays the reference: same weights, bit for bit.</summary>
 public class HeldScalarAdamWTests
 {
-    static (Parameter[] Parameters, AdamW.ParamGroup[] Groups) Model()
+    // Each test holds its model until the end: once a TinyGpt is collected, TorchSharp's finalizer disposes its
+    // LayerNorms' weights, even while an optimizer still refers to them.
+    static TinyGpt Model()
     {
         Workbench.Seed(11);
-        var parameters = new TinyGpt(TinyRun.Model()).parameters().ToArray();
-        AdamW.ParamGroup Group(IEnumerable<Parameter> ps, double decay) => new(ps, lr: 3e-3, beta1: 0.8, beta2: 0.95, eps: 1e-6, weight_decay: decay);
+        return new TinyGpt(TinyRun.Model());
+    }
+
+    static (Parameter[] Parameters, AdamW.ParamGroup[] Groups) Groups(TinyGpt model)
+    {
+        var parameters = model.parameters().ToArray();
+        AdamW.ParamGroup Group(IEnumerable<Parameter> ps, double decay) => new(ps.ToArray(), lr: 3e-3, beta1: 0.8, beta2: 0.95, eps: 1e-6, weight_decay: decay);
         return (parameters, [Group(parameters.Where(p => p.dim() >= 2), 0.1), Group(parameters.Where(p => p.dim() < 2), 0.0)]);
     }
 
@@ -23,8 +30,9 @@ public class HeldScalarAdamWTests
     [Fact]
     public void Six_steps_with_a_changing_learning_rate_give_TorchSharp_s_weights_and_moments_exactly()
     {
-        var (theirs, theirGroups) = Model();
-        var (ours, ourGroups) = Model();
+        using TinyGpt theirModel = Model(), ourModel = Model();
+        var (theirs, theirGroups) = Groups(theirModel);
+        var (ours, ourGroups) = Groups(ourModel);
         using var reference = optim.AdamW(theirGroups, lr: 1e-3);
         using var held = new HeldScalarAdamW(ourGroups, lr: 1e-3, beta1: 0.9, beta2: 0.999);
         var gradients = new Generator(5);
@@ -54,7 +62,8 @@ public class HeldScalarAdamWTests
     [Fact]
     public void Weights_move_and_the_decayed_group_shrinks_by_lr_times_decay()
     {
-        var (ours, groups) = Model();
+        using var model = Model();
+        var (ours, groups) = Groups(model);
         using var held = new HeldScalarAdamW(groups, lr: 1e-3, beta1: 0.9, beta2: 0.999);
         var matrix = ours.First(p => p.dim() >= 2);
         var before = matrix.detach().clone();
@@ -66,7 +75,8 @@ public class HeldScalarAdamWTests
     [Fact]
     public void Amsgrad_is_refused_by_name()
     {
-        var (_, groups) = Model();
+        using var model = Model();
+        var (_, groups) = Groups(model);
         using var held = new HeldScalarAdamW(groups, lr: 1e-3, beta1: 0.9, beta2: 0.999);
         groups[0].Options.amsgrad = true;
         var error = Assert.Throws<NotSupportedException>(() => held.step());
