@@ -16,10 +16,12 @@ namespace NotebookKit.Precision;
 /// backward; its gradients are carried up to float32, unscaled and checked; the optimizer updates
 /// float32 master weights; the copy is refreshed from the masters before the next forward.
 /// <para>
-/// Every gradient of a model is a view into one flat buffer, set up once: backward adds into the views in place, so
-/// the global norm, clipping, zeroing and the carry to the masters are one operation each instead of one per weight
-/// tensor. On CPU each small operation costs microseconds of dispatch and a wait for every thread, and the default
-/// model has 52 weight tensors.
+/// Every weight and every gradient of a model is a view into one flat buffer per model, set up once: backward adds
+/// into the gradient views in place, so the global norm, clipping, zeroing, the carry to the masters and the refresh
+/// of the copy are one operation each instead of one per weight tensor, and AdamW can update each of its parameter
+/// groups in one pass (see <see cref="Training.HeldScalarAdamW"/>). On CPU each small operation costs microseconds of
+/// dispatch and a wait for every thread, and the default model has 52 weight tensors. The buffers hold the matrices
+/// first, then the biases and LayerNorm gains, so that AdamW's two groups (decayed, undecayed) are one slice each.
 /// </para>
 /// </remarks>
 public sealed class PrecisionPlan : IDisposable
@@ -28,6 +30,8 @@ public sealed class PrecisionPlan : IDisposable
     readonly Parameter[] _compute;
     readonly int _growthInterval;
     readonly Module<Tensor, Tensor>? _copy;
+    readonly Tensor _masterWeights;
+    readonly Tensor _computeWeights;
     readonly Tensor _computeGrads;
     readonly Tensor _masterGrads;
     readonly long _lastGradOffset;
@@ -51,12 +55,33 @@ public sealed class PrecisionPlan : IDisposable
             foreach (var p in _copy.parameters()) p.requires_grad = true;
             Compute = _copy;
         }
-        _master = master.parameters().ToArray();
-        _compute = Compute.parameters().ToArray();
+        _master = Layout(master.parameters());
+        _compute = Layout(Compute.parameters());
+        _masterWeights = FlatWeights(_master);
+        _computeWeights = _copy is null ? _masterWeights : FlatWeights(_compute);
         _computeGrads = FlatGradients(_compute);
         _masterGrads = _copy is null ? _computeGrads : FlatGradients(_master);
         _lastGradOffset = _computeGrads.numel() - _compute[^1].numel(); // the same in both models: they share one shape
         RefreshCompute();
+    }
+
+    /// <summary>The order of the flat buffers: matrices first, then everything else, each in the model's order.</summary>
+    static Parameter[] Layout(IEnumerable<Parameter> parameters) => parameters.OrderBy(p => p.dim() < 2).ToArray();
+
+    /// <summary>Moves every parameter's values into one new flat buffer, makes the parameter a view of its slice, and returns the buffer.</summary>
+    static Tensor FlatWeights(Parameter[] parameters)
+    {
+        using var _ = no_grad();
+        var flat = empty(parameters.Sum(p => p.numel()), dtype: parameters[0].dtype, device: parameters[0].device).DetachFromDisposeScope();
+        long offset = 0;
+        foreach (var p in parameters)
+        {
+            using var slice = flat.narrow(0, offset, p.numel()).view(p.shape);
+            slice.copy_(p);
+            p.set_(slice);
+            offset += p.numel();
+        }
+        return flat;
     }
 
     /// <summary>Makes every parameter's .grad a zero-filled view into one new flat buffer, and returns the buffer.</summary>
@@ -118,8 +143,11 @@ public sealed class PrecisionPlan : IDisposable
     /// <summary>The model that runs forward and backward: the master itself, or its low-precision copy.</summary>
     public Module<Tensor, Tensor> Compute { get; }
 
-    /// <summary>The weights the optimizer updates (float32 masters in mixed modes).</summary>
+    /// <summary>The weights the optimizer updates (float32 masters in mixed modes), in the order of the flat buffers.</summary>
     public IReadOnlyList<Parameter> MasterParameters => _master;
+
+    /// <summary>Every weight the optimizer updates, flat: the <see cref="MasterParameters"/> are views into it, in order.</summary>
+    public Tensor MasterWeights => _masterWeights;
 
     /// <summary>Every gradient of the compute model, flat: its parameters' .grad are views into it.</summary>
     public Tensor ComputeGradients => _computeGrads;
@@ -145,7 +173,7 @@ public sealed class PrecisionPlan : IDisposable
     {
         if (_copy is null) return;
         using var _ = no_grad();
-        for (var i = 0; i < _master.Length; i++) _compute[i].copy_(_master[i]);
+        _computeWeights.copy_(_masterWeights);
     }
 
     /// <summary>The loss to backpropagate: multiplied by the loss scale in fp16, so small gradients do not flush to zero.</summary>
@@ -199,11 +227,16 @@ public sealed class PrecisionPlan : IDisposable
         if (_copy is not null) _masterGrads.zero_();
     }
 
-    /// <summary>Frees the gradient buffers and the compute copy.</summary>
+    /// <summary>Frees the flat buffers and the compute copy.</summary>
     public void Dispose()
     {
-        if (_copy is not null) _masterGrads.Dispose();
+        if (_copy is not null)
+        {
+            _masterGrads.Dispose();
+            _computeWeights.Dispose();
+        }
         _computeGrads.Dispose();
+        _masterWeights.Dispose();
         _copy?.Dispose();
     }
 }

@@ -85,7 +85,7 @@ public sealed class Trainer : IDisposable
             new AdamW.ParamGroup(_precision.MasterParameters.Where(p => p.dim() >= 2), lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: config.WeightDecay),
             new AdamW.ParamGroup(_precision.MasterParameters.Where(p => p.dim() < 2), lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: 0.0),
         };
-        Optimizer = new HeldScalarAdamW(groups, config.LearningRate, config.Beta1, config.Beta2);
+        Optimizer = new HeldScalarAdamW(groups, config.LearningRate, config.Beta1, config.Beta2, _precision.MasterWeights, _precision.MasterGradients);
         _sources = new IBatchSource[config.Ranks];
         for (var rank = 0; rank < config.Ranks; rank++)
         {

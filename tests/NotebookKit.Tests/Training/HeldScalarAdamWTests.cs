@@ -1,4 +1,5 @@
 using NotebookKit.Model;
+using NotebookKit.Precision;
 using NotebookKit.Runtime;
 using NotebookKit.Training;
 using TorchSharp;
@@ -7,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace NotebookKit.Tests.Training;
 
-/// <summary>NotebookKit's AdamW against TorchSharp's own, which stays the reference: same weights, bit for bit.</summary>
+/// <summary>NotebookKit's AdamW against TorchSharp's own, which stays the reference: the same weights and moments.</summary>
 public class HeldScalarAdamWTests
 {
     // Each test holds its model until the end: once a TinyGpt is collected, TorchSharp's finalizer disposes its
@@ -18,23 +19,37 @@ public class HeldScalarAdamWTests
         return new TinyGpt(TinyRun.Model());
     }
 
-    static (Parameter[] Parameters, AdamW.ParamGroup[] Groups) Groups(TinyGpt model)
+    static AdamW.ParamGroup[] Groups(IEnumerable<Parameter> parameters)
     {
-        var parameters = model.parameters().ToArray();
         AdamW.ParamGroup Group(IEnumerable<Parameter> ps, double decay) => new(ps.ToArray(), lr: 3e-3, beta1: 0.8, beta2: 0.95, eps: 1e-6, weight_decay: decay);
-        return (parameters, [Group(parameters.Where(p => p.dim() >= 2), 0.1), Group(parameters.Where(p => p.dim() < 2), 0.0)]);
+        return [Group(parameters.Where(p => p.dim() >= 2), 0.1), Group(parameters.Where(p => p.dim() < 2), 0.0)];
     }
 
-    static bool Same(Tensor a, Tensor b) => a.equal(b).all().item<bool>();
+    /// <summary>How the optimizer under test sees the weights.</summary>
+    public enum Layout
+    {
+        /// <summary>Plain parameters, updated one by one.</summary>
+        EachWeight,
+        /// <summary>Views into a plan's flat buffers, gradients written into their views: one update per group.</summary>
+        Flat,
+        /// <summary>Flat buffers, but each step assigns fresh .grad tensors, so the update falls back to one per weight.</summary>
+        FlatWithFreshGradients,
+    }
 
-    [Fact]
-    public void Six_steps_with_a_changing_learning_rate_give_TorchSharp_s_weights_and_moments_exactly()
+    // One update per weight is TorchSharp's op sequence on the same tensors, so it must agree to the bit. The update of a
+    // whole group is the same sequence on one long slice; libtorch may round a vector loop's tail differently from its
+    // body, and the tails fall elsewhere, so there it agrees to a few float32 ulps of m and v (which are about 1 here).
+    [Theory]
+    [InlineData(Layout.EachWeight, 0.0)]
+    [InlineData(Layout.FlatWithFreshGradients, 0.0)]
+    [InlineData(Layout.Flat, 1e-6)]
+    public void Six_steps_with_a_changing_learning_rate_give_TorchSharp_s_weights_and_moments(Layout layout, double tolerance)
     {
         using TinyGpt theirModel = Model(), ourModel = Model();
-        var (theirs, theirGroups) = Groups(theirModel);
-        var (ours, ourGroups) = Groups(ourModel);
-        using var reference = optim.AdamW(theirGroups, lr: 1e-3);
-        using var held = new HeldScalarAdamW(ourGroups, lr: 1e-3, beta1: 0.9, beta2: 0.999);
+        using var plan = layout == Layout.EachWeight ? null : new PrecisionPlan(ourModel, () => throw new InvalidOperationException("fp32 makes no copy"), PrecisionMode.Fp32, 1, 1);
+        using var reference = optim.AdamW(Groups(theirModel.parameters()), lr: 1e-3);
+        using var held = new HeldScalarAdamW(Groups(plan?.MasterParameters ?? ourModel.parameters()), lr: 1e-3, beta1: 0.9, beta2: 0.999, plan?.MasterWeights, plan?.MasterGradients);
+        var (theirs, ours) = (theirModel.parameters().ToArray(), ourModel.parameters().ToArray());
         var gradients = new Generator(5);
         for (var step = 0; step < 6; step++)
         {
@@ -42,20 +57,22 @@ public class HeldScalarAdamWTests
             {
                 var g = randn(a.shape, generator: gradients);
                 a.grad = g.clone();
-                b.grad = g;
+                if (layout == Layout.Flat) b.grad!.copy_(g);
+                else b.grad = g;
             }
             var lr = 3e-3 * (step + 1) / 6;                                                                 // a warmup, as the schedule sets it
             foreach (var group in reference.ParamGroups.Concat(held.ParamGroups)) group.LearningRate = lr;
             reference.step();
             held.step();
         }
-        foreach (var (a, b) in theirs.Zip(ours)) Assert.True(Same(a, b), "a weight differs from TorchSharp's AdamW after six steps");
+        bool Agree(Tensor a, Tensor b) => a.allclose(b, rtol: 0, atol: tolerance);
+        foreach (var (a, b) in theirs.Zip(ours)) Assert.True(Agree(a, b), $"a weight differs from TorchSharp's AdamW after six steps by {(a - b).abs().max().item<float>()}");
         var (theirState, ourState) = (reference.state_dict().State.Cast<AdamW.State>().ToArray(), held.state_dict().State.Cast<AdamW.State>().ToArray());
         Assert.Equal(theirs.Length, ourState.Length);
         foreach (var (a, b) in theirState.Zip(ourState))
         {
             Assert.Equal(6, b.step);
-            Assert.True(Same(a.exp_avg, b.exp_avg) && Same(a.exp_avg_sq, b.exp_avg_sq), "a moment differs from TorchSharp's AdamW after six steps");
+            Assert.True(Agree(a.exp_avg, b.exp_avg) && Agree(a.exp_avg_sq, b.exp_avg_sq), "a moment differs from TorchSharp's AdamW after six steps");
         }
     }
 
@@ -63,8 +80,9 @@ public class HeldScalarAdamWTests
     public void Weights_move_and_the_decayed_group_shrinks_by_lr_times_decay()
     {
         using var model = Model();
-        var (ours, groups) = Groups(model);
+        var groups = Groups(model.parameters());
         using var held = new HeldScalarAdamW(groups, lr: 1e-3, beta1: 0.9, beta2: 0.999);
+        var ours = model.parameters().ToArray();
         var matrix = ours.First(p => p.dim() >= 2);
         var before = matrix.detach().clone();
         foreach (var p in ours) p.grad = zeros_like(p);                                                     // no gradient signal: only the decay acts
@@ -73,10 +91,22 @@ public class HeldScalarAdamWTests
     }
 
     [Fact]
+    public void Groups_that_do_not_lay_out_the_flat_weights_one_slice_each_are_refused()
+    {
+        using var model = Model();
+        using var plan = new PrecisionPlan(model, () => throw new InvalidOperationException("fp32 makes no copy"), PrecisionMode.Fp32, 1, 1);
+        HeldScalarAdamW Over(params IEnumerable<Parameter>[] groups) =>
+            new(groups.Select(g => new AdamW.ParamGroup(g.ToArray(), lr: 3e-3)), lr: 1e-3, beta1: 0.9, beta2: 0.999, plan.MasterWeights, plan.MasterGradients);
+        var all = model.parameters().ToArray();                                                             // the model's order: the two embeddings, then a LayerNorm gain
+        Assert.Contains("lay each group out as one slice", Assert.Throws<ArgumentException>(() => Over(all.Take(3), all.Skip(3))).Message, StringComparison.Ordinal);
+        Assert.Contains("give every weight of the buffer to exactly one group", Assert.Throws<ArgumentException>(() => Over(all.Take(2))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Amsgrad_is_refused_by_name()
     {
         using var model = Model();
-        var (_, groups) = Groups(model);
+        var groups = Groups(model.parameters());
         using var held = new HeldScalarAdamW(groups, lr: 1e-3, beta1: 0.9, beta2: 0.999);
         groups[0].Options.amsgrad = true;
         var error = Assert.Throws<NotSupportedException>(() => held.step());
