@@ -18,10 +18,9 @@ namespace NotebookKit.Precision;
 /// <para>
 /// Every weight and every gradient of a model is a view into one flat buffer per model, set up once: backward adds
 /// into the gradient views in place, so the global norm, clipping, zeroing, the carry to the masters and the refresh
-/// of the copy are one operation each instead of one per weight tensor, and AdamW can update each of its parameter
-/// groups in one pass (see <see cref="Training.HeldScalarAdamW"/>). On CPU each small operation costs microseconds of
-/// dispatch and a wait for every thread, and the default model has 52 weight tensors. The buffers hold the matrices
-/// first, then the biases and LayerNorm gains, so that AdamW's two groups (decayed, undecayed) are one slice each.
+/// of the copy are one operation each instead of one per weight tensor, and AdamW can update all the weights in one
+/// pass (see <see cref="Training.HeldScalarAdamW"/>). On CPU each small operation costs microseconds of
+/// dispatch and a wait for every thread, and the default model has 52 weight tensors.
 /// </para>
 /// </remarks>
 public sealed class PrecisionPlan : IDisposable
@@ -55,8 +54,8 @@ public sealed class PrecisionPlan : IDisposable
             foreach (var p in _copy.parameters()) p.requires_grad = true;
             Compute = _copy;
         }
-        _master = Layout(master.parameters());
-        _compute = Layout(Compute.parameters());
+        _master = master.parameters().ToArray();
+        _compute = Compute.parameters().ToArray();
         _masterWeights = FlatWeights(_master);
         _computeWeights = _copy is null ? _masterWeights : FlatWeights(_compute);
         _computeGrads = FlatGradients(_compute);
@@ -64,9 +63,6 @@ public sealed class PrecisionPlan : IDisposable
         _lastGradOffset = _computeGrads.numel() - _compute[^1].numel(); // the same in both models: they share one shape
         RefreshCompute();
     }
-
-    /// <summary>The order of the flat buffers: matrices first, then everything else, each in the model's order.</summary>
-    static Parameter[] Layout(IEnumerable<Parameter> parameters) => parameters.OrderBy(p => p.dim() < 2).ToArray();
 
     /// <summary>Moves every parameter's values into one new flat buffer, makes the parameter a view of its slice, and returns the buffer.</summary>
     static Tensor FlatWeights(Parameter[] parameters)
@@ -143,7 +139,7 @@ public sealed class PrecisionPlan : IDisposable
     /// <summary>The model that runs forward and backward: the master itself, or its low-precision copy.</summary>
     public Module<Tensor, Tensor> Compute { get; }
 
-    /// <summary>The weights the optimizer updates (float32 masters in mixed modes), in the order of the flat buffers.</summary>
+    /// <summary>The weights the optimizer updates (float32 masters in mixed modes).</summary>
     public IReadOnlyList<Parameter> MasterParameters => _master;
 
     /// <summary>Every weight the optimizer updates, flat: the <see cref="MasterParameters"/> are views into it, in order.</summary>
