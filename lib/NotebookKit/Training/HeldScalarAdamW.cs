@@ -94,6 +94,9 @@ public sealed class HeldScalarAdamW : AdamW
         _flat = new Flat(weights, gradients, first, second, factor, members, slices);
     }
 
+    /// <summary>Whether the last step updated every weight at once through the flat buffers.</summary>
+    internal bool SteppedAllAtOnce { get; private set; }
+
     /// <summary>One AdamW update of every parameter that has a gradient.</summary>
     public override Tensor step(Func<Tensor>? closure = null)
     {
@@ -108,6 +111,7 @@ public sealed class HeldScalarAdamW : AdamW
             {
                 settings = AllAtOnce();
                 if (settings is { } s) UpdateAll(s.Lr, s.Beta1, s.Beta2, s.Eps);
+                SteppedAllAtOnce = settings is not null;
                 first = false;
             }
             if (settings is null) UpdateEachWeight(group, options);

@@ -65,6 +65,7 @@ public class HeldScalarAdamWTests
             foreach (var group in reference.ParamGroups.Concat(held.ParamGroups)) group.LearningRate = lr;
             reference.step();
             held.step();
+            Assert.Equal(layout == Layout.Flat, held.SteppedAllAtOnce);
         }
         bool Agree(Tensor a, Tensor b) => a.allclose(b, rtol: 0, atol: tolerance);
         foreach (var (a, b) in theirs.Zip(ours)) Assert.True(Agree(a, b), $"a weight differs from TorchSharp's AdamW after six steps by {(a - b).abs().max().item<float>()}");
@@ -74,6 +75,20 @@ public class HeldScalarAdamWTests
         {
             Assert.Equal(6, b.step);
             Assert.True(Agree(a.exp_avg, b.exp_avg) && Agree(a.exp_avg_sq, b.exp_avg_sq), "a moment differs from TorchSharp's AdamW after six steps");
+        }
+    }
+
+    [Theory]
+    [InlineData(PrecisionMode.Fp32)]
+    [InlineData(PrecisionMode.Bf16Mixed)]
+    [InlineData(PrecisionMode.Bf16)]
+    public void A_trainer_s_steps_update_every_weight_at_once(PrecisionMode precision)
+    {
+        using var trainer = new Trainer(TinyRun.Model(), TinyRun.Config with { Precision = precision }, TinyRun.Data(), CPU);
+        for (var step = 0; step < 3; step++)
+        {
+            trainer.Step();
+            Assert.True(((HeldScalarAdamW)trainer.Optimizer).SteppedAllAtOnce, $"step {step + 1} in {precision} updated the weights one by one");
         }
     }
 
