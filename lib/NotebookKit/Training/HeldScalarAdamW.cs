@@ -19,8 +19,9 @@ namespace NotebookKit.Training;
 /// <item>Given the flat buffers a <see cref="Precision.PrecisionPlan"/> lays the weights and gradients out in, the
 /// moments m and v become views into two flat buffers of the same layout. When the groups share their learning rate,
 /// betas and epsilon (they may differ in weight decay), and every weight, gradient and moment still sits at its slice,
-/// the step is nine operations on the whole buffers instead of eight or nine per weight tensor (the default model has
-/// 52); the decay is one multiplication by a factor per element, 1 where a group has none. Otherwise, for instance
+/// the step is eight operations on the whole buffers instead of eight per weight tensor (the default model has 52),
+/// after the decay: one multiplication by a factor per element, 1 where a group has none, which takes one fill and
+/// one masked fill per decayed group to set. Otherwise, for instance
 /// after a <c>model.zero_grad()</c> that set the gradients to none or a state loaded from memory, each weight is
 /// updated on its own, as TorchSharp does. Elementwise, both ways are the same operations on the same numbers; only
 /// the tail of a vector loop falls elsewhere, which libtorch may round differently on some CPUs.</item>
