@@ -72,6 +72,34 @@ public class TinyGptTests
     }
 
     [Fact]
+    public void In_bfloat16_on_the_CPU_adding_the_mask_gives_masked_fills_outputs_and_gradients_to_the_bit()
+    {
+        Workbench.Seed(3);
+        using var attention = new CausalSelfAttention(new ModelConfig(VocabSize: 10, Layers: 1, Heads: 2, Embd: 16, BlockSize: 8));
+        attention.to(ScalarType.BFloat16);
+        var w = attention.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using var x = randn(3, 8, 16).to(ScalarType.BFloat16).requires_grad_();
+        using var pull = randn(3, 8, 16);
+        using var y = attention.call(x);
+        y.to(ScalarType.Float32).mul(pull).sum().backward();
+        using var gradOfX = x.grad!.clone();
+
+        // The textbook form: fill the future's scores with -inf before the softmax.
+        x.grad!.zero_();
+        using var _ = NewDisposeScope();
+        var qkv = nn.functional.linear(x, w["c_attn.weight"], w["c_attn.bias"]).split(16, dim: 2);
+        var (q, k, v) = (qkv[0].view(3, 8, 2, 8).transpose(1, 2), qkv[1].view(3, 8, 2, 8).transpose(1, 2), qkv[2].view(3, 8, 2, 8).transpose(1, 2));
+        using Scalar scale = 1.0 / Math.Sqrt(8), never = double.NegativeInfinity;
+        var future = ones(8, 8, dtype: ScalarType.Bool).triu(1);
+        var weights = nn.functional.softmax(q.matmul(k.transpose(-2, -1)).mul(scale).masked_fill(future, never), -1);
+        var filled = nn.functional.linear(weights.matmul(v).transpose(1, 2).contiguous().view(3, 8, 16), w["c_proj.weight"], w["c_proj.bias"]);
+        filled.to(ScalarType.Float32).mul(pull).sum().backward();
+
+        Assert.True(y.allclose(filled, rtol: 0, atol: 0));
+        Assert.True(gradOfX.allclose(x.grad!, rtol: 0, atol: 0));
+    }
+
+    [Fact]
     public void An_id_outside_the_vocabulary_is_named_before_the_embedding_and_evaluation_stays_in_train_mode()
     {
         Workbench.Seed(0);
