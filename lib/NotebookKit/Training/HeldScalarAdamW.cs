@@ -21,7 +21,7 @@ namespace NotebookKit.Training;
 /// betas and epsilon (they may differ in weight decay), and every weight, gradient and moment still sits at its slice,
 /// the step is eight operations on the whole buffers instead of eight per weight tensor (the default model has 52),
 /// after the decay: one multiplication by a factor per element, 1 where a group has none, which takes one fill and
-/// one masked fill per decayed group to set. Otherwise, for instance
+/// one masked fill per decayed group to set whenever the learning rate or a decay has changed. Otherwise, for instance
 /// after a <c>model.zero_grad()</c> that set the gradients to none or a state loaded from memory, each weight is
 /// updated on its own, as TorchSharp does. Elementwise, both ways are the same operations on the same numbers; only
 /// the tail of a vector loop falls elsewhere, which libtorch may round differently on some CPUs.</item>
@@ -31,6 +31,9 @@ namespace NotebookKit.Training;
 public sealed class HeldScalarAdamW : AdamW
 {
     readonly Flat? _flat;
+
+    /// <summary>Each group's 1 - lr x decay that <see cref="Flat.DecayFactor"/> holds now; null before it is first set.</summary>
+    double[]? _factorDecays;
 
     /// <summary>The flat buffers, and for each group the elements and, per parameter, the offset it holds in them.</summary>
     sealed record Flat(Tensor Weights, Tensor Gradients, Tensor FirstMoments, Tensor SecondMoments, Tensor DecayFactor,
@@ -141,14 +144,18 @@ public sealed class HeldScalarAdamW : AdamW
         var flat = _flat!;
         long step = 0;
         foreach (var (param, _) in flat.Slices) step = ++((State)_state[param.Handle]).step;
-        var decays = ParamGroups.Cast<ParamGroup>().Select(g => (Group: g, Decay: 1 - lr * ((Options)g.Options).weight_decay!.Value)).Where(g => g.Decay != 1).ToArray();
-        if (decays.Length > 0)
+        var decays = ParamGroups.Cast<ParamGroup>().Select(g => 1 - lr * ((Options)g.Options).weight_decay!.Value).ToArray();
+        if (decays.Any(d => d != 1))
         {
-            flat.DecayFactor.fill_(HeldScalars.One);
-            foreach (var (group, decay) in decays)
+            if (_factorDecays is null || !_factorDecays.SequenceEqual(decays))                     // the factor is kept while lr and decay stay
             {
-                using Scalar decayBy = decay;
-                flat.DecayFactor.masked_fill_(flat.Members[group], decayBy);
+                flat.DecayFactor.fill_(HeldScalars.One);
+                foreach (var (group, decay) in ParamGroups.Cast<ParamGroup>().Zip(decays).Where(g => g.Second != 1))
+                {
+                    using Scalar decayBy = decay;
+                    flat.DecayFactor.masked_fill_(flat.Members[group], decayBy);
+                }
+                _factorDecays = decays;
             }
             flat.Weights.mul_(flat.DecayFactor);                                                  // decoupled weight decay, 1 where a group has none
         }

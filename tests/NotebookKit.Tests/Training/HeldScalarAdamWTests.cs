@@ -44,7 +44,7 @@ public class HeldScalarAdamWTests
     [InlineData(Layout.EachWeight, 0.0)]
     [InlineData(Layout.FlatWithFreshGradients, 0.0)]
     [InlineData(Layout.Flat, 1e-6)]
-    public void Six_steps_with_a_changing_learning_rate_give_TorchSharp_s_weights_and_moments(Layout layout, double tolerance)
+    public void Six_steps_with_a_changing_learning_rate_and_decay_give_TorchSharp_s_weights_and_moments(Layout layout, double tolerance)
     {
         using TinyGpt theirModel = Model(), ourModel = Model();
         using var plan = layout == Layout.EachWeight ? null : new PrecisionPlan(ourModel, () => throw new InvalidOperationException("fp32 makes no copy"), PrecisionMode.Fp32, 1, 1);
@@ -61,8 +61,12 @@ public class HeldScalarAdamWTests
                 if (layout == Layout.Flat) b.grad!.copy_(g);
                 else b.grad = g;
             }
-            var lr = 3e-3 * (step + 1) / 6;                                                                 // a warmup, as the schedule sets it
+            // A warmup, as the schedule sets it, then a held rate: the flat update keeps its decay factor while nothing
+            // changes, and must notice a new decay at an unchanged rate (step 5) and a new rate (step 6).
+            var lr = step < 5 ? 3e-3 * Math.Min(step + 1, 3) / 3 : 1e-3;
             foreach (var group in reference.ParamGroups.Concat(held.ParamGroups)) group.LearningRate = lr;
+            if (step == 4)
+                foreach (var group in new[] { reference.ParamGroups.First(), held.ParamGroups.First() }) ((AdamW.Options)((AdamW.ParamGroup)group).Options).weight_decay = 0.3;
             reference.step();
             held.step();
             Assert.Equal(layout == Layout.Flat, held.SteppedAllAtOnce);
